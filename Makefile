@@ -1,0 +1,47 @@
+# Every target a platform engineer needs; `make help` lists them. Concern-specific targets
+# live in mk/*.mk and add themselves to TEST_TIERS in the order they should run.
+SHELL        := /bin/bash
+.SHELLFLAGS  := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+ENV    ?= local
+
+# The venv is rebuilt whenever a pinned requirements file changes.
+DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements/runtime.txt requirements/dev.txt | sha256sum | cut -c1-12)
+
+TEST_TIERS := test-python
+
+.PHONY: help deps lint test test-python build clean
+
+help: ## List every target with one line each
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort -u | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(DEPS_STAMP): requirements/runtime.txt requirements/dev.txt
+	@echo "==> creating $(VENV) and installing pinned dependencies"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	@rm -f $(VENV)/.deps-* && touch $@
+
+deps: $(DEPS_STAMP) ## Create .venv and install the pinned dependencies
+
+lint: deps ## ruff and mypy over the package, scripts and tests
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test-python: deps ## Unit and functional tests (no network, moto-backed AWS)
+	$(PY) -m pytest tests/unit tests/functional -q
+
+build: deps ## Build the content-hashed Lambda package under build/
+	$(PY) scripts/build_lambda.py
+
+clean: ## Remove build output, caches and the venv
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis $(VENV)
+
+include $(wildcard mk/*.mk)
+
+test: $(TEST_TIERS) ## Run every test tier (what CI runs)

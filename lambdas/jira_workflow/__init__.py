@@ -1,0 +1,1 @@
+"""Jira-driven request workflow: Lambda handlers, domain rules and AWS/Jira adapters."""

@@ -1,0 +1,86 @@
+"""Every failure the workflow can name, as types.
+
+The class name is the contract: Lambda reports it as `errorType`, the state machine's
+`Retry`/`Catch` match it in `ErrorEquals`, and `jira_workflow.handlers.http` maps the
+API-facing ones to HTTP status codes once.
+"""
+
+from __future__ import annotations
+
+
+class WorkflowError(Exception):
+    """Base of every error the workflow raises on purpose."""
+
+
+# ---- Retryable: the state machine retries these with backoff ------------------------
+
+
+class RetryableError(WorkflowError):
+    """A transient failure; the same call may succeed later."""
+
+
+class ExternalServiceUnavailable(RetryableError):
+    """The external API timed out or answered 5xx/429."""
+
+
+class JiraUnavailable(RetryableError):
+    """Jira timed out or answered 5xx/429 after the client's own retries."""
+
+
+# ---- Terminal: the state machine goes straight to the failure path ------------------
+
+
+class InvalidRequest(WorkflowError):
+    """The Jira issue does not describe a valid request; the reason is told to Jira."""
+
+
+class ExternalServiceRejected(WorkflowError):
+    """The external API answered 4xx: retrying the same call cannot help."""
+
+
+class JiraRequestRejected(WorkflowError):
+    """Jira answered 4xx (other than 404/429) to a well-formed call."""
+
+
+class JiraIssueNotFound(JiraRequestRejected):
+    """Jira answered 404 for the issue."""
+
+
+# ---- API-facing: mapped to HTTP status codes ---------------------------------------
+
+
+class BadSignature(WorkflowError):
+    """The webhook's X-Hub-Signature is missing or does not match."""
+
+
+class MalformedBody(WorkflowError):
+    """The body is not JSON or misses a field; the message names the problem."""
+
+
+class BodyTooLarge(WorkflowError):
+    """The body exceeds the configured limit."""
+
+
+class RequestNotFound(WorkflowError):
+    """No request is recorded for the issue."""
+
+
+class NoPendingApproval(WorkflowError):
+    """The issue has a request, but nothing is waiting for a decision."""
+
+
+class ApprovalAlreadyDecided(WorkflowError):
+    """Another decision won; carries the winner so the caller can be told which."""
+
+    def __init__(self, decision: str, actor: str) -> None:
+        super().__init__(f"approval already decided: {decision} by {actor}")
+        self.decision = decision
+        self.actor = actor
+
+
+class ApprovalExpired(WorkflowError):
+    """The approval timed out or its execution is closed; a decision is too late."""
+
+
+class StartThrottled(RetryableError):
+    """Step Functions throttled StartExecution; the sender should retry."""
