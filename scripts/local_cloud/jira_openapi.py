@@ -263,10 +263,9 @@ def _body_problems(
     request_body = operation.spec.get("requestBody")
     if request_body is not None:
         request_body = _SPEC_CACHE.resolve(request_body)
-    has_body = body is not None and len(body) > 0
     if request_body is None:
-        return ["this operation takes no request body"] if has_body else []
-    if not has_body:
+        return ["this operation takes no request body"] if body else []
+    if not body:
         return ["the request body is required"] if request_body.get("required") else []
     media = (content_type or "").split(";")[0].strip().lower()
     content = request_body.get("content", {})
@@ -274,15 +273,23 @@ def _body_problems(
         return [
             f"Content-Type {media or 'none'!r} is not accepted; expected one of {list(content)}"
         ]
-    try:
-        instance = json.loads(body)  # type: ignore[arg-type]
-    except ValueError as exc:
-        return [f"the request body is not valid JSON ({exc.msg})"]
+    instance, problem = _parse_json(body)
+    if problem:
+        return [problem]
     schema = content[media].get("schema")
     if schema is None:
         return []
     validator = _body_validator(json.dumps(schema, sort_keys=True))
     return [_describe(error) for error in validator.iter_errors(instance)]
+
+
+def _parse_json(body: bytes | str) -> tuple[Any, str | None]:
+    try:
+        return json.loads(body), None
+    except json.JSONDecodeError as exc:
+        return None, f"the request body is not valid JSON ({exc.msg})"
+    except UnicodeDecodeError:
+        return None, "the request body is not UTF-8"
 
 
 def _describe(error: jsonschema.ValidationError) -> str:

@@ -196,7 +196,9 @@ class JiraClient:
         """Perform the transition whose name or target status is `name` (any case).
 
         Returns False without calling Jira's transition endpoint when the issue already
-        has that status, so retried Lambda invocations are idempotent.
+        has that status, so retried Lambda invocations are idempotent. Pass the target
+        status name for that guarantee: Jira does not list transitions into the current
+        status, so a transition name can no longer be resolved once it has been taken.
         """
         current = self.get_issue(issue_key, fields=("status",)).status
         if current.casefold() == name.casefold():
