@@ -53,7 +53,7 @@ class Operation:
         merged: dict[tuple[str, str], Mapping[str, Any]] = {}
         # Operation-level parameters override path-level ones with the same name+location.
         for raw in [*self.path_item.get("parameters", []), *self.spec.get("parameters", [])]:
-            param = _SPEC_CACHE.resolve(raw)
+            param = _resolve(raw)
             merged[(param["name"], param["in"])] = param
         return list(merged.values())
 
@@ -61,32 +61,21 @@ class Operation:
 # ---- Spec loading (once: the file is 2.3 MB) ----------------------------------------
 
 
-class _Spec:
-    def __init__(self) -> None:
-        self._loaded: tuple[Path, dict[str, Any]] | None = None
-
-    @property
-    def document(self) -> dict[str, Any]:
-        path = spec_path()
-        if self._loaded is None or self._loaded[0] != path:
-            with path.open(encoding="utf-8") as handle:
-                self._loaded = (path, json.load(handle))
-            _operations.cache_clear()
-            _body_validator.cache_clear()
-        return self._loaded[1]
-
-    def resolve(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
-        while "$ref" in node:
-            node = _pointer(self.document, node["$ref"])
-        return node
-
-
-_SPEC_CACHE = _Spec()
+@functools.cache
+def _load(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        return json.load(handle)  # type: ignore[no-any-return]
 
 
 def load_spec() -> dict[str, Any]:
     """The parsed spec, loaded once per path (JIRA_OPENAPI_SPEC may point elsewhere)."""
-    return _SPEC_CACHE.document
+    return _load(spec_path())
+
+
+def _resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in node:
+        node = _pointer(load_spec(), node["$ref"])
+    return node
 
 
 def _pointer(document: Mapping[str, Any], ref: str) -> Mapping[str, Any]:
@@ -99,10 +88,10 @@ def _pointer(document: Mapping[str, Any], ref: str) -> Mapping[str, Any]:
 
 
 @functools.cache
-def _operations() -> tuple[Operation, ...]:
+def _operations(path: Path) -> tuple[Operation, ...]:
     found = [
         _operation(method, template, path_item)
-        for template, path_item in load_spec()["paths"].items()
+        for template, path_item in _load(path)["paths"].items()
         for method in _METHODS
         if method in path_item
     ]
@@ -125,7 +114,7 @@ def _operation(method: str, template: str, path_item: Mapping[str, Any]) -> Oper
 
 
 def find_operation(method: str, path: str) -> Operation | None:
-    for operation in _operations():
+    for operation in _operations(spec_path()):
         if operation.method == method.upper() and operation.pattern.fullmatch(path):
             return operation
     return None
@@ -163,13 +152,13 @@ _RequestValidator = validators.extend(jsonschema.Draft4Validator, {"readOnly": _
 
 
 @functools.cache
-def _components() -> dict[str, Any]:
-    return {"components": _convert(copy.deepcopy(load_spec().get("components", {})))}
+def _components(path: Path) -> dict[str, Any]:
+    return {"components": _convert(copy.deepcopy(_load(path).get("components", {})))}
 
 
 @functools.cache
-def _body_validator(schema_json: str) -> Any:
-    schema = {**_components(), **_convert(json.loads(schema_json))}
+def _body_validator(path: Path, schema_json: str) -> Any:
+    schema = {**_components(path), **_convert(json.loads(schema_json))}
     return _RequestValidator(schema)
 
 
@@ -225,9 +214,9 @@ def _parameter_problems(operation: Operation, query: Mapping[str, list[str]]) ->
 
 
 def _query_value_problems(name: str, schema: Mapping[str, Any], values: list[str]) -> list[str]:
-    schema = _SPEC_CACHE.resolve(schema)
+    schema = _resolve(schema)
     if schema.get("type") == "array":
-        item_schema = _SPEC_CACHE.resolve(schema.get("items", {}))
+        item_schema = _resolve(schema.get("items", {}))
         # Jira accepts both repeated parameters and one comma-separated value.
         items = [part for value in values for part in value.split(",")]
         return [p for item in items for p in _scalar_problems(name, item_schema, item)]
@@ -262,7 +251,7 @@ def _body_problems(
 ) -> list[str]:
     request_body = operation.spec.get("requestBody")
     if request_body is not None:
-        request_body = _SPEC_CACHE.resolve(request_body)
+        request_body = _resolve(request_body)
     if request_body is None:
         return ["this operation takes no request body"] if body else []
     if not body:
@@ -279,7 +268,7 @@ def _body_problems(
     schema = content[media].get("schema")
     if schema is None:
         return []
-    validator = _body_validator(json.dumps(schema, sort_keys=True))
+    validator = _body_validator(spec_path(), json.dumps(schema, sort_keys=True))
     return [_describe(error) for error in validator.iter_errors(instance)]
 
 

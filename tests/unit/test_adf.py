@@ -1,0 +1,81 @@
+"""ADF helpers: plain text <-> Atlassian Document Format."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from jira_workflow.adapters.adf import adf_problems, adf_to_text, text_to_adf
+
+
+def test_text_becomes_one_paragraph_per_line() -> None:
+    doc = text_to_adf("Approval needed\nReply in Jira")
+    assert doc["type"] == "doc"
+    assert doc["version"] == 1
+    assert [p["content"][0]["text"] for p in doc["content"]] == [
+        "Approval needed",
+        "Reply in Jira",
+    ]
+
+
+def test_blank_lines_become_empty_paragraphs_not_empty_text_nodes() -> None:
+    doc = text_to_adf("a\n\nb")
+    assert doc["content"][1] == {"type": "paragraph", "content": []}
+    assert adf_problems(doc) == []
+
+
+def test_empty_text_is_still_a_valid_document() -> None:
+    assert adf_problems(text_to_adf("")) == []
+
+
+def test_adf_to_text_reads_nested_blocks_and_hard_breaks() -> None:
+    doc = {
+        "type": "doc",
+        "version": 1,
+        "content": [
+            {"type": "heading", "content": [{"type": "text", "text": "Title"}]},
+            {
+                "type": "paragraph",
+                "content": [
+                    {"type": "text", "text": "one"},
+                    {"type": "hardBreak"},
+                    {"type": "text", "text": "two "},
+                    {"type": "mention", "attrs": {"text": "@Bob"}},
+                ],
+            },
+            {
+                "type": "bulletList",
+                "content": [
+                    {
+                        "type": "listItem",
+                        "content": [
+                            {"type": "paragraph", "content": [{"type": "text", "text": "x"}]}
+                        ],
+                    }
+                ],
+            },
+        ],
+    }
+    assert adf_to_text(doc) == "Title\none\ntwo @Bob\nx"
+
+
+def test_adf_to_text_tolerates_null_and_plain_strings() -> None:
+    assert adf_to_text(None) == ""
+    assert adf_to_text("v2 text") == "v2 text"
+
+
+def test_adf_problems_names_what_is_wrong() -> None:
+    assert adf_problems("text") == ["body must be an ADF document object"]
+    problems = adf_problems(
+        {"type": "page", "version": 2, "content": [{"type": "text", "text": ""}]}
+    )
+    assert "body.type must be 'doc'" in problems
+    assert "body.version must be 1" in problems
+    assert any("non-empty 'text'" in p for p in problems)
+
+
+@given(st.lists(st.text(alphabet=st.characters(exclude_categories=["Cc", "Cs", "Zl", "Zp"]))))
+def test_text_survives_a_round_trip(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    doc = text_to_adf(text)
+    assert adf_problems(doc) == []
+    assert adf_to_text(doc) == text.strip("\n")

@@ -1,0 +1,383 @@
+"""Jira client behaviour against `responses`: requests, retries, errors, no leaked secrets."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+import responses
+from jira_workflow.adapters.jira import JiraClient, JiraCredentials, JiraTransition
+from jira_workflow.domain.errors import JiraIssueNotFound, JiraRequestRejected, JiraUnavailable
+from responses import matchers
+
+BASE = "https://acme.atlassian.net"
+TOKEN = "ATATT-super-secret-token"
+CREDS = JiraCredentials("bot@acme.test", TOKEN)
+ISSUE_URL = f"{BASE}/rest/api/3/issue/OPS-1"
+TRANSITIONS_URL = f"{ISSUE_URL}/transitions"
+SEARCH_URL = f"{BASE}/rest/api/3/search/jql"
+
+TRANSITIONS = {
+    "transitions": [
+        {"id": "21", "name": "Request approval", "to": {"name": "Awaiting Approval"}},
+        {"id": "31", "name": "Approve", "to": {"name": "Approved"}},
+        {"id": "51", "name": "Complete", "to": {"name": "Done"}},
+    ]
+}
+
+
+def issue_body(key: str = "OPS-1", status: str = "Submitted") -> dict[str, Any]:
+    return {
+        "id": "10001",
+        "key": key,
+        "fields": {
+            "summary": "Need a laptop",
+            "status": {"name": status},
+            "issuetype": {"name": "Service Request"},
+            "project": {"key": "OPS"},
+            "description": {
+                "type": "doc",
+                "version": 1,
+                "content": [{"type": "paragraph", "content": [{"type": "text", "text": "16GB"}]}],
+            },
+            "labels": ["hardware"],
+            "reporter": {"displayName": "Alice", "accountId": "acc-1"},
+            "priority": {"name": "High"},
+        },
+    }
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def client(sleeps: Sleeps) -> JiraClient:
+    return JiraClient(BASE, CREDS, max_attempts=3, sleep=sleeps, jitter=lambda: 0.5)
+
+
+@pytest.fixture
+def mocked() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps
+
+
+# ---- Requests ------------------------------------------------------------------------
+
+
+def test_add_comment_posts_an_adf_body_with_basic_auth_and_json_headers(
+    client: JiraClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(f"{ISSUE_URL}/comment", json={"id": "10100"}, status=201)
+
+    comment_id = client.add_comment("OPS-1", "Approval needed\nby Bob")
+
+    assert comment_id == "10100"
+    sent = mocked.calls[0].request
+    expected_auth = base64.b64encode(f"bot@acme.test:{TOKEN}".encode()).decode()
+    assert sent.headers["Authorization"] == f"Basic {expected_auth}"
+    assert sent.headers["Accept"] == "application/json"
+    assert sent.headers["Content-Type"] == "application/json"
+    body = json.loads(sent.body or b"")
+    assert body["body"]["type"] == "doc"
+    assert [p["content"][0]["text"] for p in body["body"]["content"]] == [
+        "Approval needed",
+        "by Bob",
+    ]
+
+
+def test_every_call_carries_a_timeout(sleeps: Sleeps, mocked: responses.RequestsMock) -> None:
+    seen: list[object] = []
+
+    class RecordingSession(requests.Session):
+        def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+            seen.append(kwargs.get("timeout"))
+            return super().request(*args, **kwargs)
+
+    mocked.get(ISSUE_URL, json=issue_body())
+    client = JiraClient(BASE, CREDS, session=RecordingSession(), timeout_seconds=3.5, sleep=sleeps)
+    client.get_issue("OPS-1")
+    assert seen == [3.5]
+
+
+def test_get_issue_returns_a_typed_issue_with_plain_text_description(
+    client: JiraClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(
+        ISSUE_URL,
+        json=issue_body(),
+        match=[matchers.query_param_matcher({"fields": "summary,status"})],
+    )
+
+    issue = client.get_issue("OPS-1", fields=["summary", "status"])
+
+    assert issue.key == "OPS-1"
+    assert issue.status == "Submitted"
+    assert issue.issue_type == "Service Request"
+    assert issue.project_key == "OPS"
+    assert issue.description == "16GB"
+    assert issue.labels == ("hardware",)
+    assert (issue.reporter_name, issue.reporter_account_id) == ("Alice", "acc-1")
+    assert issue.priority == "High"
+
+
+def test_get_issue_tolerates_missing_optional_fields(
+    client: JiraClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(ISSUE_URL, json={"id": "1", "key": "OPS-1", "fields": {"description": None}})
+    issue = client.get_issue("OPS-1")
+    assert (issue.status, issue.description, issue.priority, issue.reporter_name) == (
+        "",
+        "",
+        None,
+        None,
+    )
+
+
+def test_credentials_callable_is_read_per_call_so_rotation_is_picked_up(
+    sleeps: Sleeps, mocked: responses.RequestsMock
+) -> None:
+    tokens = iter(["first", "second"])
+
+    def current() -> JiraCredentials:
+        return JiraCredentials("bot@acme.test", next(tokens))
+
+    mocked.get(ISSUE_URL, json=issue_body())
+    client = JiraClient(BASE, current, sleep=sleeps)
+    client.get_issue("OPS-1")
+    client.get_issue("OPS-1")
+    auths = [base64.b64decode(c.request.headers["Authorization"][6:]) for c in mocked.calls]
+    assert auths == [b"bot@acme.test:first", b"bot@acme.test:second"]
+
+
+def test_issue_key_is_quoted_into_the_path(
+    client: JiraClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(f"{BASE}/rest/api/3/issue/OPS-1%2F..%2Fx", status=404, json={})
+    with pytest.raises(JiraIssueNotFound):
+        client.get_issue("OPS-1/../x")
+
+
+# ---- Transitions ---------------------------------------------------------------------
+
+
+def test_list_transitions_returns_id_name_and_target_status(
+    client: JiraClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(TRANSITIONS_URL, json=TRANSITIONS)
+    assert client.list_transitions("OPS-1")[1] == JiraTransition("31", "Approve", "Approved")
+
+
+@pytest.mark.parametrize("wanted", ["Approve", "approve", "Approved", "APPROVED"])
+def test_transition_to_matches_name_or_target_status_case_insensitively(
+    client: JiraClient, mocked: responses.RequestsMock, wanted: str
+) -> None:
+    mocked.get(ISSUE_URL, json=issue_body(status="Awaiting Approval"))
+    mocked.get(TRANSITIONS_URL, json=TRANSITIONS)
+    posted = mocked.post(
+        TRANSITIONS_URL,
+        status=204,
+        match=[matchers.json_params_matcher({"transition": {"id": "31"}})],
+    )
+
+    assert client.transition_to("OPS-1", wanted) is True
+    assert posted.call_count == 1
+
+
+def test_transition_to_current_status_does_nothing(
+    client: JiraClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(ISSUE_URL, json=issue_body(status="Done"))
+    posted = mocked.post(TRANSITIONS_URL, status=204)
+
+    assert client.transition_to("OPS-1", "done") is False
+    assert posted.call_count == 0
+
+
+def test_unknown_transition_is_rejected_naming_the_available_ones(
+    client: JiraClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(ISSUE_URL, json=issue_body())
+    mocked.get(TRANSITIONS_URL, json=TRANSITIONS)
+
+    with pytest.raises(JiraRequestRejected) as raised:
+        client.transition_to("OPS-1", "Teleport")
+    assert "Teleport" in str(raised.value)
+    assert "Approve -> Approved" in str(raised.value)
+
+
+# ---- Search --------------------------------------------------------------------------
+
+
+def test_search_follows_next_page_token_until_the_last_page(
+    client: JiraClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(
+        SEARCH_URL,
+        json={"issues": [issue_body("OPS-1"), issue_body("OPS-2")], "nextPageToken": "p2"},
+        match=[matchers.json_params_matcher({"jql": "project = OPS"}, strict_match=False)],
+    )
+    mocked.post(
+        SEARCH_URL,
+        json={"issues": [issue_body("OPS-3")], "isLast": True},
+        match=[matchers.json_params_matcher({"nextPageToken": "p2"}, strict_match=False)],
+    )
+
+    keys = [i.key for i in client.search_issues("project = OPS", ["status"], max_results=2)]
+
+    assert keys == ["OPS-1", "OPS-2", "OPS-3"]
+    first = json.loads(mocked.calls[0].request.body or b"")
+    assert first == {"jql": "project = OPS", "fields": ["status"], "maxResults": 2}
+
+
+def test_search_limit_stops_without_fetching_more_pages(
+    client: JiraClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(
+        SEARCH_URL,
+        json={"issues": [issue_body("OPS-1"), issue_body("OPS-2")], "nextPageToken": "p2"},
+    )
+    keys = [i.key for i in client.search_issues("project = OPS", limit=1)]
+    assert keys == ["OPS-1"]
+    assert len(mocked.calls) == 1
+
+
+def test_search_stops_on_an_empty_page_even_with_a_token(
+    client: JiraClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(SEARCH_URL, json={"issues": [], "nextPageToken": "again"})
+    assert list(client.search_issues("project = OPS")) == []
+    assert len(mocked.calls) == 1
+
+
+# ---- Retries and errors --------------------------------------------------------------
+
+
+def test_503_is_retried_with_exponential_backoff_then_succeeds(
+    client: JiraClient, mocked: responses.RequestsMock, sleeps: Sleeps
+) -> None:
+    mocked.get(ISSUE_URL, status=503)
+    mocked.get(ISSUE_URL, status=502)
+    mocked.get(ISSUE_URL, json=issue_body())
+
+    assert client.get_issue("OPS-1").key == "OPS-1"
+    # Full jitter with jitter()=0.5: half of 0.5 s, then half of 1 s.
+    assert sleeps.calls == [0.25, 0.5]
+
+
+def test_429_honours_retry_after_seconds(
+    client: JiraClient, mocked: responses.RequestsMock, sleeps: Sleeps
+) -> None:
+    mocked.get(ISSUE_URL, status=429, headers={"Retry-After": "7"})
+    mocked.get(ISSUE_URL, json=issue_body())
+
+    client.get_issue("OPS-1")
+    assert sleeps.calls == [7.0]
+
+
+def test_retry_after_is_capped(sleeps: Sleeps, mocked: responses.RequestsMock) -> None:
+    mocked.get(ISSUE_URL, status=429, headers={"Retry-After": "3600"})
+    mocked.get(ISSUE_URL, json=issue_body())
+    client = JiraClient(BASE, CREDS, sleep=sleeps, max_delay_seconds=15)
+    client.get_issue("OPS-1")
+    assert sleeps.calls == [15]
+
+
+def test_connection_errors_and_timeouts_are_retried(
+    client: JiraClient, mocked: responses.RequestsMock, sleeps: Sleeps
+) -> None:
+    mocked.get(ISSUE_URL, body=requests.ConnectionError("refused"))
+    mocked.get(ISSUE_URL, body=requests.ReadTimeout("slow"))
+    mocked.get(ISSUE_URL, json=issue_body())
+
+    assert client.get_issue("OPS-1").key == "OPS-1"
+    assert len(sleeps.calls) == 2
+
+
+def test_jira_unavailable_after_the_last_attempt(
+    client: JiraClient, mocked: responses.RequestsMock, sleeps: Sleeps
+) -> None:
+    mocked.post(f"{ISSUE_URL}/comment", status=503)
+
+    with pytest.raises(JiraUnavailable) as raised:
+        client.add_comment("OPS-1", "hi")
+    assert len(mocked.calls) == 3
+    assert len(sleeps.calls) == 2  # no pointless sleep after the last attempt
+    assert "3 attempts" in str(raised.value)
+
+
+def test_404_raises_issue_not_found_without_retrying(
+    client: JiraClient, mocked: responses.RequestsMock, sleeps: Sleeps
+) -> None:
+    mocked.get(
+        ISSUE_URL,
+        status=404,
+        json={"errorMessages": ["Issue does not exist or you do not have permission to see it."]},
+    )
+    with pytest.raises(JiraIssueNotFound, match="Issue does not exist"):
+        client.get_issue("OPS-1")
+    assert sleeps.calls == []
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 409])
+def test_other_4xx_raise_rejected_with_status_and_jira_messages_not_credentials(
+    client: JiraClient, mocked: responses.RequestsMock, status: int
+) -> None:
+    mocked.post(
+        f"{ISSUE_URL}/comment",
+        status=status,
+        json={"errorMessages": ["Nope"], "errors": {"comment": "Comment body is not valid!"}},
+    )
+    with pytest.raises(JiraRequestRejected) as raised:
+        client.add_comment("OPS-1", "hi")
+    message = str(raised.value)
+    assert not isinstance(raised.value, JiraIssueNotFound)
+    assert str(status) in message
+    assert "Nope" in message
+    assert "comment: Comment body is not valid!" in message
+    assert TOKEN not in message
+
+
+def test_non_json_error_body_still_gives_a_readable_error(
+    client: JiraClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(ISSUE_URL, status=400, body="<html>bad</html>")
+    with pytest.raises(JiraRequestRejected, match="400"):
+        client.get_issue("OPS-1")
+
+
+def test_the_token_never_reaches_logs_or_reprs(
+    client: JiraClient, mocked: responses.RequestsMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    mocked.get(ISSUE_URL, status=503)
+    mocked.get(ISSUE_URL, body=requests.ConnectionError(f"boom {TOKEN}"))
+    mocked.get(ISSUE_URL, status=503)
+
+    with pytest.raises(JiraUnavailable):
+        client.get_issue("OPS-1")
+
+    encoded = base64.b64encode(f"bot@acme.test:{TOKEN}".encode()).decode()
+    logged = caplog.text + " ".join(str(r.__dict__) for r in caplog.records)
+    assert TOKEN not in logged
+    assert encoded not in logged
+    assert TOKEN not in repr(CREDS)
+
+
+def test_max_attempts_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="max_attempts"):
+        JiraClient(BASE, CREDS, max_attempts=0)
