@@ -240,7 +240,9 @@ class FakeJira:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._threads = [
-            threading.Thread(target=self._server.serve_forever, name="fake-jira", daemon=True),
+            threading.Thread(
+                target=self._server.serve_forever, args=(0.05,), name="fake-jira", daemon=True
+            ),
             threading.Thread(target=self._send_deliveries, name="fake-jira-hooks", daemon=True),
         ]
         for thread in self._threads:

@@ -1,0 +1,211 @@
+"""The real Jira client against the fake Jira Cloud over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+from jira_workflow.adapters.jira import JiraClient, JiraCredentials
+from jira_workflow.domain.errors import JiraIssueNotFound, JiraRequestRejected, JiraUnavailable
+from local_cloud.fake_jira import FakeJira
+
+EMAIL = "bot@acme.test"
+TOKEN = "fake-token-for-tests"
+
+
+@pytest.fixture
+def jira() -> Iterator[FakeJira]:
+    with FakeJira(email=EMAIL, api_token=TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def client(jira: FakeJira, sleeps: list[float]) -> JiraClient:
+    return JiraClient(
+        jira.url,
+        JiraCredentials(EMAIL, TOKEN),
+        timeout_seconds=5,
+        max_attempts=3,
+        sleep=sleeps.append,
+        jitter=lambda: 1.0,
+    )
+
+
+def test_comment_is_stored_as_adf_and_reads_back_as_text(
+    jira: FakeJira, client: JiraClient
+) -> None:
+    key = jira.create_issue("OPS", "Laptop")
+
+    comment_id = client.add_comment(key, "Approval needed\nby the team lead")
+
+    assert comment_id
+    assert jira.comments(key) == ["Approval needed\nby the team lead"]
+    assert jira.issue(key).comments[0].body["type"] == "doc"
+
+
+def test_get_issue_reads_every_field_the_workflow_uses(jira: FakeJira, client: JiraClient) -> None:
+    key = jira.create_issue(
+        "OPS",
+        "Laptop",
+        issue_type="Task",
+        status="Submitted",
+        description="16GB RAM\nUSB-C",
+        labels=["hardware"],
+        reporter="Alice Reporter",
+        priority="High",
+    )
+
+    issue = client.get_issue(key)
+
+    assert (issue.key, issue.status, issue.issue_type, issue.project_key) == (
+        key,
+        "Submitted",
+        "Task",
+        "OPS",
+    )
+    assert issue.summary == "Laptop"
+    assert issue.description == "16GB RAM\nUSB-C"
+    assert issue.labels == ("hardware",)
+    assert issue.reporter_name == "Alice Reporter"
+    assert issue.reporter_account_id
+    assert issue.priority == "High"
+
+
+def test_transition_by_name(jira: FakeJira, client: JiraClient) -> None:
+    key = jira.create_issue("OPS", "Laptop", status="Submitted")
+    assert client.transition_to(key, "Request approval") is True
+    assert jira.status(key) == "Awaiting Approval"
+
+
+def test_transition_by_target_status_and_again_is_a_no_op(
+    jira: FakeJira, client: JiraClient
+) -> None:
+    key = jira.create_issue("OPS", "Laptop", status="Approved")
+
+    assert client.transition_to(key, "done") is True
+    assert client.transition_to(key, "Done") is False
+    assert jira.status(key) == "Done"
+
+
+def test_unknown_transition_names_the_available_ones(jira: FakeJira, client: JiraClient) -> None:
+    key = jira.create_issue("OPS", "Laptop")
+    with pytest.raises(JiraRequestRejected, match="Approve -> Approved"):
+        client.transition_to(key, "Teleport")
+
+
+def test_unknown_issue_is_not_found(client: JiraClient) -> None:
+    with pytest.raises(JiraIssueNotFound):
+        client.get_issue("OPS-999")
+
+
+def test_search_pages_through_every_match(jira: FakeJira, client: JiraClient) -> None:
+    wanted = [jira.create_issue("OPS", f"r{i}", status="Submitted") for i in range(5)]
+    jira.create_issue("OPS", "not yet", status="To Do")
+    jira.create_issue("OPS", "other type", status="Submitted", issue_type="Bug")
+
+    found = client.search_issues(
+        'project in (OPS) AND issuetype in ("Service Request") AND status = "Submitted" '
+        "ORDER BY created ASC",
+        max_results=2,
+    )
+
+    assert [i.key for i in found] == wanted
+    searches = [c for c in jira.api_calls if c[1] == "/rest/api/3/search/jql"]
+    assert len(searches) == 3
+
+
+def test_injected_503_is_retried_then_succeeds(
+    jira: FakeJira, client: JiraClient, sleeps: list[float]
+) -> None:
+    key = jira.create_issue("OPS", "Laptop")
+    jira.fail_next(2, status=503)
+
+    assert client.get_issue(key).key == key
+    assert len(sleeps) == 2
+
+
+def test_429_retry_after_is_honoured(
+    jira: FakeJira, client: JiraClient, sleeps: list[float]
+) -> None:
+    key = jira.create_issue("OPS", "Laptop")
+    jira.fail_next(1, status=429, retry_after=4)
+
+    client.add_comment(key, "hello")
+
+    assert sleeps == [4.0]
+    assert jira.comments(key) == ["hello"]
+
+
+def test_jira_down_for_good_raises_unavailable(jira: FakeJira, client: JiraClient) -> None:
+    key = jira.create_issue("OPS", "Laptop")
+    jira.fail_next(3, status=503)
+    with pytest.raises(JiraUnavailable):
+        client.add_comment(key, "hello")
+    assert jira.comments(key) == []
+
+
+def test_latency_beyond_the_timeout_is_retried_then_unavailable(jira: FakeJira) -> None:
+    key = jira.create_issue("OPS", "Laptop")
+    jira.set_latency(0.3)
+    slow_client = JiraClient(
+        jira.url,
+        JiraCredentials(EMAIL, TOKEN),
+        timeout_seconds=0.05,
+        max_attempts=2,
+        sleep=lambda _: None,
+    )
+    with pytest.raises(JiraUnavailable):
+        slow_client.get_issue(key)
+    jira.set_latency(0)
+
+
+def test_bad_credentials_get_401_and_no_retry(jira: FakeJira, sleeps: list[float]) -> None:
+    key = jira.create_issue("OPS", "Laptop")
+    wrong = JiraClient(jira.url, JiraCredentials(EMAIL, "wrong"), sleep=sleeps.append)
+
+    with pytest.raises(JiraRequestRejected, match="401") as raised:
+        wrong.get_issue(key)
+    assert "wrong" not in str(raised.value)
+    assert sleeps == []
+
+
+def test_a_request_that_violates_the_spec_gets_400_naming_the_problem(jira: FakeJira) -> None:
+    key = jira.create_issue("OPS", "Laptop")
+    response = requests.post(
+        f"{jira.url}/rest/api/3/issue/{key}/transitions",
+        json={"transition": {"id": 31}},
+        auth=(EMAIL, TOKEN),
+        timeout=5,
+    )
+    assert response.status_code == 400
+    assert any("is not of type 'string'" in m for m in response.json()["errorMessages"])
+    assert jira.status(key) == "To Do"
+
+
+def test_the_deprecated_search_endpoint_is_refused(jira: FakeJira) -> None:
+    response = requests.post(
+        f"{jira.url}/rest/api/3/search",
+        json={"jql": "project = OPS"},
+        auth=(EMAIL, TOKEN),
+        timeout=5,
+    )
+    assert response.status_code == 400
+    assert "deprecated" in response.text
+
+
+def test_a_comment_body_that_is_not_adf_is_rejected(jira: FakeJira) -> None:
+    key = jira.create_issue("OPS", "Laptop")
+    response = requests.post(
+        f"{jira.url}/rest/api/3/issue/{key}/comment",
+        json={"body": "plain text is the v2 API"},
+        auth=(EMAIL, TOKEN),
+        timeout=5,
+    )
+    assert response.status_code == 400
+    assert "ADF" in response.json()["errors"]["comment"]
