@@ -1,0 +1,87 @@
+"""Step Functions: start executions by name and complete callback tasks."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from jira_workflow.domain.errors import ApprovalExpired, StartThrottled
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
+
+# Step Functions' answers meaning the task can no longer be completed.
+_CLOSED_TASK_ERRORS = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"})
+_THROTTLING_ERRORS = frozenset(
+    {"ThrottlingException", "TooManyRequestsException", "ServiceUnavailable"}
+)
+
+
+@dataclass(frozen=True)
+class StartedExecution:
+    execution_arn: str
+    already_existed: bool
+
+
+class Executions:
+    def __init__(self, client: SFNClient, state_machine_arn: str) -> None:
+        self._client = client
+        self._state_machine_arn = state_machine_arn
+
+    def execution_arn(self, name: str) -> str:
+        prefix, _, machine = self._state_machine_arn.rpartition(":stateMachine:")
+        return f"{prefix}:execution:{machine}:{name}"
+
+    def start(self, name: str, execution_input: dict[str, Any]) -> StartedExecution:
+        """Start once per name: a second start with the same name reports the first."""
+        try:
+            arn = self._client.start_execution(
+                stateMachineArn=self._state_machine_arn,
+                name=name,
+                input=json.dumps(execution_input, sort_keys=True),
+            )["executionArn"]
+            return StartedExecution(arn, already_existed=False)
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code == "ExecutionAlreadyExists":
+                return StartedExecution(self.execution_arn(name), already_existed=True)
+            if code in _THROTTLING_ERRORS:
+                raise StartThrottled(f"Step Functions throttled the start ({code})") from exc
+            raise
+
+    def status(self, execution_arn: str) -> str | None:
+        try:
+            return self._client.describe_execution(executionArn=execution_arn)["status"]
+        except ClientError as exc:
+            if _error_code(exc) == "ExecutionDoesNotExist":
+                return None
+            raise
+
+    def complete(self, task_token: str, output: dict[str, Any]) -> None:
+        try:
+            self._client.send_task_success(taskToken=task_token, output=json.dumps(output))
+        except ClientError as exc:
+            self._raise_closed_or_reraise(exc)
+
+    def fail(self, task_token: str, error: str, cause: str) -> None:
+        try:
+            self._client.send_task_failure(taskToken=task_token, error=error, cause=cause)
+        except ClientError as exc:
+            self._raise_closed_or_reraise(exc)
+
+    @staticmethod
+    def _raise_closed_or_reraise(exc: ClientError) -> None:
+        code = _error_code(exc)
+        if code in _CLOSED_TASK_ERRORS:
+            # The token itself never goes into the message: only the reason.
+            raise ApprovalExpired(f"the approval can no longer be completed ({code})") from None
+        if code in _THROTTLING_ERRORS:
+            raise StartThrottled(f"Step Functions throttled the decision ({code})") from exc
+        raise exc
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))

@@ -1,0 +1,152 @@
+"""Builds the adapters and services from settings, once per cold start and lazily.
+
+Nothing here runs at import time: a function only creates the clients it uses, on its
+first invocation. Tests call `reset()` between cases.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import Any
+
+import boto3
+import requests
+
+from jira_workflow.adapters.artifacts import ArtifactStore
+from jira_workflow.adapters.executions import Executions
+from jira_workflow.adapters.external_api import ExternalApi
+from jira_workflow.adapters.jira import JiraClient
+from jira_workflow.adapters.requests_table import RequestsTable
+from jira_workflow.adapters.secrets import SecretsReader
+from jira_workflow.clock import epoch_seconds, utc_now
+from jira_workflow.models.settings import Settings
+from jira_workflow.services.approvals import Approvals
+from jira_workflow.services.intake import Intake
+from jira_workflow.services.reconcile import Reconciler
+from jira_workflow.services.steps import WorkflowSteps
+
+
+class Container:
+    def __init__(self, settings: Settings, session: boto3.session.Session | None = None) -> None:
+        self.settings = settings
+        self._session = session or boto3.session.Session()
+
+    def _client(self, service: str) -> Any:
+        return self._session.client(service)  # type: ignore[call-overload]
+
+    # ---- adapters ---------------------------------------------------------------------
+
+    @cached_property
+    def table(self) -> RequestsTable:
+        return RequestsTable(self._client("dynamodb"), self.settings.requests_table)
+
+    @cached_property
+    def artifacts(self) -> ArtifactStore:
+        return ArtifactStore(self._client("s3"), self.settings.artifacts_bucket)
+
+    @cached_property
+    def executions(self) -> Executions:
+        return Executions(self._client("stepfunctions"), self.settings.state_machine_arn)
+
+    @cached_property
+    def secrets(self) -> SecretsReader:
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+        provider = SecretsProvider(boto3_client=self._client("secretsmanager"))
+        return SecretsReader(provider, self.settings.secrets_max_age_seconds)
+
+    @cached_property
+    def http(self) -> requests.Session:
+        return requests.Session()
+
+    def jira(self) -> JiraClient:
+        return self._jira
+
+    @cached_property
+    def _jira(self) -> JiraClient:
+        secret_id = self.settings.jira_api_secret_arn
+        return JiraClient(
+            self.settings.jira_base_url,
+            lambda: self.secrets.jira_credentials(secret_id),
+            session=self.http,
+            timeout_seconds=self.settings.http_timeout_seconds,
+        )
+
+    def external_api(self) -> ExternalApi:
+        return self._external_api
+
+    @cached_property
+    def _external_api(self) -> ExternalApi:
+        secret_id = self.settings.external_api_secret_arn
+        return ExternalApi(
+            self.http,
+            self.settings.enrich_api_url,
+            self.settings.fulfil_api_url,
+            lambda: self.secrets.external_api_token(secret_id),
+            self.settings.http_timeout_seconds,
+        )
+
+    # ---- services ---------------------------------------------------------------------
+
+    @cached_property
+    def approvals(self) -> Approvals:
+        return Approvals(self.table, self.executions, self.jira, utc_now)
+
+    @cached_property
+    def intake(self) -> Intake:
+        secret_id = self.settings.jira_webhook_secret_arn
+        return Intake(
+            rule=self.settings.trigger,
+            max_body_bytes=self.settings.max_webhook_bytes,
+            webhook_secrets=lambda: self.secrets.webhook_secrets(secret_id),
+            table=self.table,
+            artifacts=self.artifacts,
+            executions=self.executions,
+            approvals=self.approvals,
+            now=utc_now,
+        )
+
+    @cached_property
+    def steps(self) -> WorkflowSteps:
+        return WorkflowSteps(
+            self.settings,
+            self.table,
+            self.artifacts,
+            self.external_api,
+            self.jira,
+            utc_now,
+            epoch_seconds,
+        )
+
+    @cached_property
+    def reconciler(self) -> Reconciler:
+        return Reconciler(
+            self.settings.trigger,
+            self.table,
+            self.artifacts,
+            self.executions,
+            self.approvals,
+            self.jira,
+            utc_now,
+        )
+
+
+_containers: dict[tuple[str | None, ...], Container] = {}
+
+
+def container() -> Container:
+    """The container for the current settings.
+
+    Keyed by the settings' environment values rather than cached once, because the local
+    emulator runs every function in one process, each with its own environment.
+    """
+    key = tuple(os.environ.get(name) for name in Settings.environment_names())
+    if key not in _containers:
+        _containers[key] = Container(Settings.from_env())
+    return _containers[key]
+
+
+def reset() -> None:
+    """Forget the cached containers (tests change the environment between cases)."""
+    _containers.clear()

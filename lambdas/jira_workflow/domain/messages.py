@@ -1,0 +1,52 @@
+"""What the workflow tells people in Jira. Plain text; the Jira adapter turns it into ADF."""
+
+from __future__ import annotations
+
+from jira_workflow.domain.requests import ApprovalDecision, Decision
+
+MAX_REASON_LENGTH = 300
+
+
+def approval_needed(issue_key: str, approve_status: str, reject_status: str, hours: int) -> str:
+    return (
+        f"Approval needed for {issue_key}.\n"
+        f"Move the issue to '{approve_status}' to approve it or to '{reject_status}' to "
+        f"reject it. The request waits {hours} hour(s) for a decision, then closes."
+    )
+
+
+def auto_approved(risk_score: int) -> str:
+    return f"Auto-approved: risk score {risk_score} is within the auto-approval limit."
+
+
+def fulfilled(fulfilment_id: str, decided_by: str) -> str:
+    return f"Request fulfilled (reference {fulfilment_id}). Approved by {decided_by}."
+
+
+def rejected(decided_by: str, comment: str) -> str:
+    note = f"\nNote: {comment}" if comment else ""
+    return f"Request rejected by {decided_by}. Nothing was provisioned.{note}"
+
+
+def approval_timed_out() -> str:
+    return "No decision arrived in time: the approval closed and nothing was provisioned."
+
+
+def late_decision(decision: ApprovalDecision) -> str:
+    verb = "approve" if decision.decision is Decision.APPROVED else "reject"
+    return (
+        f"{decision.actor} tried to {verb} this request after its approval had closed; "
+        "the decision was not applied. Resubmit the issue to start a new request."
+    )
+
+
+def failed(reason: str) -> str:
+    return f"The request could not be completed: {short_reason(reason)}"
+
+
+def short_reason(reason: str) -> str:
+    """One line, bounded: Jira gets the reason, never a stack trace."""
+    first_line = reason.strip().splitlines()[0] if reason.strip() else "unknown error"
+    if len(first_line) <= MAX_REASON_LENGTH:
+        return first_line
+    return first_line[: MAX_REASON_LENGTH - 1] + "…"

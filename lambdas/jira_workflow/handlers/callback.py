@@ -1,0 +1,64 @@
+"""`POST /jira/callback`: a decision from Jira Automation ("Send web request"), API key."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from jira_workflow.container import container
+from jira_workflow.domain.errors import BodyTooLarge, MalformedBody
+from jira_workflow.domain.requests import ApprovalDecision
+from jira_workflow.handlers.http import json_response, register_error_handlers
+from jira_workflow.models.api import DecisionBody
+from jira_workflow.models.validation import parse_body
+from jira_workflow.observability import logger, metrics, tracer
+
+MAX_CALLBACK_BYTES = 16_384
+
+app = APIGatewayRestResolver()
+register_error_handlers(app)
+
+
+@app.post("/jira/callback")
+def decide() -> Response[str]:
+    body = _decision_body(app.current_event.decoded_body or "")
+    logger.set_correlation_id(body.issueKey)
+    record = container().approvals.decide(
+        ApprovalDecision(
+            issue_key=body.issueKey,
+            decision=body.decision,
+            actor=body.actor,
+            comment=body.comment,
+            source="callback",
+        )
+    )
+    return json_response(
+        200,
+        {
+            "issueKey": record.issue_key,
+            "decision": body.decision.value,
+            "actor": body.actor,
+            "decidedAt": record.decided_at,
+        },
+    )
+
+
+def _decision_body(raw: str | bytes) -> DecisionBody:
+    if len(raw) > MAX_CALLBACK_BYTES:
+        raise BodyTooLarge(f"body is larger than {MAX_CALLBACK_BYTES} bytes")
+    try:
+        document = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise MalformedBody("body is not valid JSON") from None
+    return parse_body(DecisionBody, document)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

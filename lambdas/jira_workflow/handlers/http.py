@@ -1,0 +1,80 @@
+"""The one mapping from workflow errors to HTTP answers, shared by every API function."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+
+from jira_workflow.domain.errors import (
+    ApprovalAlreadyDecided,
+    ApprovalExpired,
+    BadSignature,
+    BodyTooLarge,
+    MalformedBody,
+    MissingCredentials,
+    NoPendingApproval,
+    RequestNotFound,
+    RetryableError,
+    WorkflowError,
+)
+from jira_workflow.observability import logger
+
+STATUS_BY_ERROR: tuple[tuple[type[WorkflowError], int], ...] = (
+    (BadSignature, 401),
+    (MissingCredentials, 401),
+    (MalformedBody, 400),
+    (BodyTooLarge, 413),
+    (RequestNotFound, 404),
+    (NoPendingApproval, 404),
+    (ApprovalAlreadyDecided, 409),
+    (ApprovalExpired, 410),
+    (RetryableError, 503),  # throttled or a dependency down: the caller retries
+)
+RETRY_AFTER_SECONDS = "5"
+
+
+def json_response(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(body),
+        headers=headers or {},
+    )
+
+
+def error_response(exc: WorkflowError) -> Response[str]:
+    status = status_for(exc)
+    body: dict[str, Any] = {"error": type(exc).__name__, "reason": str(exc)}
+    if isinstance(exc, ApprovalAlreadyDecided):
+        body.update(decision=exc.decision, actor=exc.actor)
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
+    return json_response(status, body, headers)
+
+
+def status_for(exc: WorkflowError) -> int:
+    for error_type, status in STATUS_BY_ERROR:
+        if isinstance(exc, error_type):
+            return status
+    return 500
+
+
+def register_error_handlers(app: APIGatewayRestResolver) -> None:
+    @app.exception_handler(WorkflowError)
+    def _workflow_error(exc: WorkflowError) -> Response[str]:
+        if status_for(exc) >= 500:
+            logger.warning("request failed", extra={"error": type(exc).__name__})
+        return error_response(exc)
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response[str]:
+        # Logged with its traceback for us; the caller gets no internals.
+        logger.exception("unhandled error")
+        return json_response(500, {"error": "InternalError", "reason": "internal error"})
+
+    @app.not_found
+    def _not_found(exc: Exception) -> Response[str]:
+        return json_response(404, {"error": "NotFound", "reason": "no such route"})

@@ -1,0 +1,90 @@
+"""`/mock/*`: the mock external API (only deployed with `enable_mock_apis`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from jira_workflow.domain.errors import MalformedBody, MissingCredentials
+from jira_workflow.handlers.http import json_response, register_error_handlers
+from jira_workflow.observability import logger
+from jira_workflow.services.mock_external_api import (
+    FaultPlanError,
+    MockAnswer,
+    MockExternalApi,
+    fault_from,
+    parse_fault_plan,
+)
+
+app = APIGatewayRestResolver()
+register_error_handlers(app)
+
+
+@cache
+def mock_api() -> MockExternalApi:
+    return MockExternalApi(parse_fault_plan(os.environ.get("MOCK_FAULTS", "")))
+
+
+@app.post("/mock/enrich")
+def enrich() -> Response[str]:
+    _require_bearer()
+    return _answer(mock_api().enrich(_json_body()))
+
+
+@app.post("/mock/fulfil")
+def fulfil() -> Response[str]:
+    _require_bearer()
+    key = app.current_event.headers.get("Idempotency-Key") or app.current_event.headers.get(
+        "idempotency-key", ""
+    )
+    return _answer(mock_api().fulfil(_json_body(), key or ""))
+
+
+@app.get("/mock/faults")
+def show_faults() -> Response[str]:
+    return json_response(200, {"faults": mock_api().faults(), "calls": mock_api().calls})
+
+
+@app.put("/mock/faults")
+def set_faults() -> Response[str]:
+    """Body: {"enrich": {"mode": "503", "rate": 1, "remaining": 2}, ...}; {} clears."""
+    body = _json_body()
+    try:
+        faults = {name: fault_from(name, spec) for name, spec in body.items()}
+    except (FaultPlanError, AttributeError) as exc:
+        raise MalformedBody(f"fault plan: {exc}") from None
+    mock_api().set_faults(faults)
+    return json_response(200, {"faults": mock_api().faults()})
+
+
+def _require_bearer() -> None:
+    auth = app.current_event.headers.get("Authorization") or app.current_event.headers.get(
+        "authorization", ""
+    )
+    if not (auth or "").startswith("Bearer ") or len(auth or "") <= len("Bearer "):
+        raise MissingCredentials("missing bearer token")
+
+
+def _json_body() -> dict[str, Any]:
+    try:
+        body = json.loads(app.current_event.body or "{}")
+    except json.JSONDecodeError:
+        raise MalformedBody("body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise MalformedBody("body must be a JSON object")
+    return body
+
+
+def _answer(answer: MockAnswer) -> Response[str]:
+    return json_response(answer.status_code, answer.body)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

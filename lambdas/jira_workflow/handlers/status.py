@@ -1,0 +1,56 @@
+"""`GET /requests/{issueKey}`: where a request stands (API key)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from jira_workflow.container import container
+from jira_workflow.domain.errors import MalformedBody, RequestNotFound
+from jira_workflow.domain.requests import RequestRecord
+from jira_workflow.handlers.http import json_response, register_error_handlers
+from jira_workflow.models.fields import ISSUE_KEY_PATTERN
+from jira_workflow.observability import logger, metrics, tracer
+
+app = APIGatewayRestResolver()
+register_error_handlers(app)
+
+
+@app.get("/requests/<issue_key>")
+def request_status(issue_key: str) -> Response[str]:
+    if not re.fullmatch(ISSUE_KEY_PATTERN, issue_key):
+        raise MalformedBody("issueKey: must look like PROJ-123")
+    logger.set_correlation_id(issue_key)
+    record = container().table.get(issue_key)
+    if record is None:
+        raise RequestNotFound(f"no request is recorded for {issue_key}")
+    return json_response(200, status_document(record))
+
+
+def status_document(record: RequestRecord) -> dict[str, Any]:
+    """What callers may see: never the task token, which lives in a separate item."""
+    return {
+        "issueKey": record.issue_key,
+        "state": record.state.value,
+        "decision": record.decision.value if record.decision else None,
+        "actor": record.actor or None,
+        "decidedAt": record.decided_at or None,
+        "createdAt": record.created_at,
+        "updatedAt": record.updated_at,
+        "executionArn": record.execution_arn or None,
+        "artifactKeys": list(record.artifact_keys),
+        "riskScore": record.risk_score,
+        "fulfilmentId": record.fulfilment_id or None,
+        "failureCause": record.failure_cause or None,
+    }
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,80 @@
+"""The parts of a Jira Cloud webhook payload the workflow relies on."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jira_workflow.models.fields import IssueKey
+
+
+class _Lenient(BaseModel):
+    # Jira sends far more than we read; unknown fields are expected, not errors.
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class _Named(_Lenient):
+    name: str = Field(min_length=1)
+
+
+class _Project(_Lenient):
+    key: str = Field(min_length=1)
+
+
+class _IssueFields(_Lenient):
+    project: _Project
+    issuetype: _Named
+    status: _Named | None = None
+    summary: str | None = None
+
+
+class WebhookIssue(_Lenient):
+    key: IssueKey
+    fields: _IssueFields
+
+    @property
+    def project_key(self) -> str:
+        return self.fields.project.key
+
+    @property
+    def issue_type(self) -> str:
+        return self.fields.issuetype.name
+
+
+class _User(_Lenient):
+    display_name: str | None = Field(default=None, alias="displayName")
+    account_id: str | None = Field(default=None, alias="accountId")
+
+
+class _ChangeItem(_Lenient):
+    field: str = ""
+    to_string: str | None = Field(default=None, alias="toString")
+
+
+class _Changelog(_Lenient):
+    items: list[_ChangeItem] = Field(default_factory=list)
+
+
+class WebhookEvent(_Lenient):
+    """Just the event name: read first, so unknown events are ignored, not rejected."""
+
+    webhook_event: str = Field(alias="webhookEvent", min_length=1)
+
+
+class JiraWebhook(WebhookEvent):
+    issue: WebhookIssue
+    user: _User | None = None
+    changelog: _Changelog | None = None
+
+    def new_status(self) -> str | None:
+        """The status the issue moved into, if this delivery is a status change."""
+        if self.changelog is None:
+            return None
+        for item in self.changelog.items:
+            if item.field == "status" and item.to_string:
+                return item.to_string
+        return None
+
+    def actor(self) -> str:
+        if self.user is None:
+            return "jira"
+        return self.user.display_name or self.user.account_id or "jira"

@@ -1,0 +1,1 @@
+"""Use cases: compose the pure domain rules with the adapters. Handlers call these."""

@@ -1,0 +1,179 @@
+"""The safety net run on a schedule: nothing is lost when Jira gives up retrying a webhook.
+
+1. Issues in the trigger status with no request (the webhook never arrived) are started.
+2. Requests stuck in RECEIVED (the start failed and Jira stopped retrying) are started.
+3. Approvals whose Jira status already shows a decision (the webhook was lost) are decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from jira_workflow.adapters.artifacts import ArtifactStore, webhook_payload_key
+from jira_workflow.adapters.executions import Executions
+from jira_workflow.adapters.jira import JiraClient, JiraIssue
+from jira_workflow.adapters.requests_table import RequestsTable
+from jira_workflow.domain.errors import WorkflowError
+from jira_workflow.domain.execution_name import execution_name, reconciler_delivery_id
+from jira_workflow.domain.requests import ApprovalDecision, Decision, RequestState
+from jira_workflow.models.settings import TriggerSettings
+from jira_workflow.observability import count, logger
+from jira_workflow.services.approvals import Approvals
+
+STUCK_AFTER = timedelta(minutes=5)
+MAX_ISSUES_PER_RUN = 200
+
+
+@dataclass
+class ReconcileReport:
+    started: list[str] = field(default_factory=list)
+    restarted: list[str] = field(default_factory=list)
+    decided: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "started": self.started,
+            "restarted": self.restarted,
+            "decided": self.decided,
+            "errors": self.errors,
+        }
+
+
+def trigger_jql(rule: TriggerSettings) -> str:
+    clauses = []
+    if rule.project_keys:
+        clauses.append(f"project in ({_jql_list(rule.project_keys)})")
+    if rule.issue_types:
+        clauses.append(f"issuetype in ({_jql_list(rule.issue_types)})")
+    clauses.append(f"status = {_jql_string(rule.trigger_status)}")
+    return " AND ".join(clauses) + " ORDER BY created ASC"
+
+
+def _jql_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _jql_list(values: tuple[str, ...]) -> str:
+    return ", ".join(_jql_string(v) for v in values)
+
+
+class Reconciler:
+    def __init__(
+        self,
+        rule: TriggerSettings,
+        table: RequestsTable,
+        artifacts: ArtifactStore,
+        executions: Executions,
+        approvals: Approvals,
+        jira: Callable[[], JiraClient],
+        now: Callable[[], str],
+    ) -> None:
+        self._rule = rule
+        self._table = table
+        self._artifacts = artifacts
+        self._executions = executions
+        self._approvals = approvals
+        self._jira = jira
+        self._now = now
+
+    def run(self) -> ReconcileReport:
+        report = ReconcileReport()
+        self._start_missing(report)
+        self._restart_stuck(report)
+        self._decide_from_jira_status(report)
+        count("ReconcilerStarts", len(report.started) + len(report.restarted))
+        logger.info("reconciled", extra=report.as_dict())
+        return report
+
+    def _start_missing(self, report: ReconcileReport) -> None:
+        jql = trigger_jql(self._rule)
+        for issue in self._jira().search_issues(jql, limit=MAX_ISSUES_PER_RUN):
+            if self._table.get(issue.key) is not None:
+                continue  # webhooks own resubmissions; only never-seen issues are ours
+            try:
+                self._start(issue)
+                report.started.append(issue.key)
+            except WorkflowError as exc:
+                report.errors.append(f"{issue.key}: {exc}")
+
+    def _start(self, issue: JiraIssue) -> None:
+        delivery = reconciler_delivery_id(issue.key, self._now()[:10])
+        name = execution_name(issue.key, delivery)
+        payload_key = webhook_payload_key(issue.key, name)
+        claim = self._table.claim(issue.key, name, delivery, payload_key, self._now())
+        if not claim.claimed:
+            return
+        self._artifacts.put_json(payload_key, payload_from_issue(issue))
+        self._begin(issue.key, name, payload_key, delivery)
+
+    def _restart_stuck(self, report: ReconcileReport) -> None:
+        cutoff = (datetime.now(UTC) - STUCK_AFTER).isoformat()
+        for record in self._table.list_by_state(RequestState.RECEIVED):
+            if record.updated_at > cutoff.replace("+00:00", "Z"):
+                continue  # its webhook may still be starting it
+            try:
+                self._begin(
+                    record.issue_key, record.execution_name, record.payload_key, record.delivery_id
+                )
+                report.restarted.append(record.issue_key)
+            except WorkflowError as exc:
+                report.errors.append(f"{record.issue_key}: {exc}")
+
+    def _begin(self, issue_key: str, name: str, payload_key: str, delivery: str) -> None:
+        started = self._executions.start(
+            name,
+            {
+                "issueKey": issue_key,
+                "payloadKey": payload_key,
+                "deliveryId": delivery,
+            },
+        )
+        self._table.update(issue_key, name, self._now(), execution_arn=started.execution_arn)
+
+    def _decide_from_jira_status(self, report: ReconcileReport) -> None:
+        decisions = {
+            self._rule.approve_status.casefold(): Decision.APPROVED,
+            self._rule.reject_status.casefold(): Decision.REJECTED,
+        }
+        for record in self._table.list_by_state(RequestState.AWAITING_APPROVAL):
+            try:
+                status = self._jira().get_issue(record.issue_key, fields=["status"]).status
+                decision = decisions.get(status.casefold())
+                if decision is None:
+                    continue
+                self._approvals.decide(
+                    ApprovalDecision(
+                        issue_key=record.issue_key,
+                        decision=decision,
+                        actor="jira (reconciled)",
+                        comment=f"Jira shows {status}; the webhook for it never arrived",
+                        source="reconciler",
+                    )
+                )
+                report.decided.append(record.issue_key)
+            except WorkflowError as exc:
+                report.errors.append(f"{record.issue_key}: {exc}")
+
+
+def payload_from_issue(issue: JiraIssue) -> dict[str, Any]:
+    """A webhook-shaped payload, so validation reads one format whoever started it."""
+    return {
+        "webhookEvent": "reconciler:issue_found",
+        "issue": {
+            "key": issue.key,
+            "fields": {
+                "project": {"key": issue.project_key},
+                "issuetype": {"name": issue.issue_type},
+                "status": {"name": issue.status},
+                "summary": issue.summary,
+                "description": issue.description,
+                "labels": list(issue.labels),
+                "reporter": {"displayName": issue.reporter_name or ""},
+                "priority": {"name": issue.priority or ""},
+            },
+        },
+    }

@@ -1,0 +1,273 @@
+"""The state machine's task steps, one method each (handlers are thin wrappers)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from jira_workflow.adapters.adf import adf_to_text
+from jira_workflow.adapters.artifacts import ArtifactStore, artifact_key
+from jira_workflow.adapters.external_api import ExternalApi
+from jira_workflow.adapters.jira import JiraClient
+from jira_workflow.adapters.requests_table import RequestsTable
+from jira_workflow.domain import messages
+from jira_workflow.domain.errors import InvalidRequest, WorkflowError
+from jira_workflow.domain.requests import (
+    JiraRequest,
+    RequestState,
+    is_auto_approved,
+    validation_problems,
+)
+from jira_workflow.models.settings import Settings
+from jira_workflow.models.tasks import (
+    ApprovalInput,
+    EnrichInput,
+    FailureInput,
+    FulfilInput,
+    ReportInput,
+    StoreInput,
+    ValidateInput,
+)
+from jira_workflow.observability import count, logger
+
+AUTO_APPROVER = "auto-approval"
+# The token outlives the approval window a little, so a late decision finds it and is
+# told 410 by Step Functions rather than 404 by us.
+TOKEN_GRACE_SECONDS = 3600
+
+
+class WorkflowSteps:
+    def __init__(
+        self,
+        settings: Settings,
+        table: RequestsTable,
+        artifacts: ArtifactStore,
+        external_api: Callable[[], ExternalApi],
+        jira: Callable[[], JiraClient],
+        now: Callable[[], str],
+        epoch_seconds: Callable[[], int],
+    ) -> None:
+        self._settings = settings
+        self._table = table
+        self._artifacts = artifacts
+        self._external_api = external_api
+        self._jira = jira
+        self._now = now
+        self._epoch = epoch_seconds
+
+    # ---- validate -------------------------------------------------------------------
+
+    def validate(self, task: ValidateInput) -> dict[str, Any]:
+        self._table.update(
+            task.issue_key,
+            task.execution_name,
+            self._now(),
+            state=RequestState.RUNNING,
+            execution_arn=task.execution_arn,
+        )
+        request = request_from_payload(self._artifacts.get_json(task.payload_key))
+        if request.issue_key != task.issue_key:
+            raise InvalidRequest(f"payload describes {request.issue_key}, not {task.issue_key}")
+        trigger = self._settings.trigger
+        problems = validation_problems(request, trigger.project_keys, trigger.issue_types)
+        if problems:
+            raise InvalidRequest("; ".join(problems))
+        key = self._artifacts.put_json(
+            artifact_key(task.issue_key, task.execution_name, "request.json"),
+            request_document(request),
+        )
+        return {"requestKey": key}
+
+    # ---- enrich ---------------------------------------------------------------------
+
+    def enrich(self, task: EnrichInput) -> dict[str, Any]:
+        request = self._artifacts.get_json(task.request_key)
+        enrichment = self._external_api().enrich(request)
+        risk = enrichment.get("riskScore")
+        if not isinstance(risk, int) or isinstance(risk, bool) or not 0 <= risk <= 100:
+            raise InvalidRequest("the enrichment service returned no valid riskScore (0-100)")
+        key = self._artifacts.put_json(
+            artifact_key(task.issue_key, task.execution_name, "enrichment.json"), enrichment
+        )
+        return {"enrichmentKey": key, "riskScore": risk}
+
+    # ---- store artifacts and apply the auto-approval rule ---------------------------
+
+    def store(self, task: StoreInput) -> dict[str, Any]:
+        manifest_key = artifact_key(task.issue_key, task.execution_name, "manifest.json")
+        keys = [task.request_key, task.enrichment_key, manifest_key]
+        self._artifacts.put_json(
+            manifest_key,
+            {
+                "issueKey": task.issue_key,
+                "execution": task.execution_name,
+                "artifacts": keys,
+                "riskScore": task.risk_score,
+                "storedAt": self._now(),
+            },
+        )
+        auto = is_auto_approved(task.risk_score, self._settings.auto_approve_max_risk)
+        decided: dict[str, Any] = {}
+        if auto:
+            now = self._now()
+            decided = {"decision": "approved", "actor": AUTO_APPROVER, "decided_at": now}
+            decided["decision_source"] = "rule"
+        self._table.update(
+            task.issue_key,
+            task.execution_name,
+            self._now(),
+            state=RequestState.APPROVED if auto else None,
+            artifact_keys=keys,
+            risk_score=task.risk_score,
+            **decided,
+        )
+        if auto:
+            count("AutoApprovals")
+            self._comment_once(
+                task, "auto_approval_comment_at", messages.auto_approved(task.risk_score)
+            )
+        return {"manifestKey": manifest_key, "autoApproved": auto}
+
+    # ---- request approval (.waitForTaskToken) ---------------------------------------
+
+    def request_approval(self, task: ApprovalInput) -> dict[str, Any]:
+        timeout = self._settings.approval_timeout_seconds
+        self._table.store_token(
+            task.issue_key,
+            task.execution_name,
+            task.task_token,
+            expires_at=self._epoch() + timeout + TOKEN_GRACE_SECONDS,
+        )
+        self._table.update(
+            task.issue_key, task.execution_name, self._now(), state=RequestState.AWAITING_APPROVAL
+        )
+        trigger = self._settings.trigger
+        if trigger.approval_pending_status:
+            self._jira().transition_to(task.issue_key, trigger.approval_pending_status)
+        text = messages.approval_needed(
+            task.issue_key,
+            trigger.approve_status,
+            trigger.reject_status,
+            hours=max(1, round(timeout / 3600)),
+        )
+        self._comment_once(task, "approval_comment_at", text)
+        return {"awaiting": True}
+
+    # ---- fulfil ---------------------------------------------------------------------
+
+    def fulfil(self, task: FulfilInput) -> dict[str, Any]:
+        request = self._artifacts.get_json(task.request_key)
+        # One key per execution: a retried task (or a redriven execution) fulfils once.
+        result = self._external_api().fulfil(request, idempotency_key=task.execution_name)
+        fulfilment_id = str(result.get("fulfilmentId") or "")
+        if not fulfilment_id:
+            raise InvalidRequest("the fulfilment service returned no fulfilmentId")
+        key = self._artifacts.put_json(
+            artifact_key(task.issue_key, task.execution_name, "fulfilment.json"), result
+        )
+        record = self._table.get(task.issue_key)
+        keys = [*(record.artifact_keys if record else ()), key]
+        self._table.update(
+            task.issue_key,
+            task.execution_name,
+            self._now(),
+            fulfilment_id=fulfilment_id,
+            artifact_keys=sorted(set(keys)),
+        )
+        return {"fulfilmentId": fulfilment_id, "fulfilmentKey": key}
+
+    # ---- report the outcome to Jira -------------------------------------------------
+
+    def report(self, task: ReportInput) -> dict[str, Any]:
+        record = self._table.get(task.issue_key)
+        actor = record.actor if record else ""
+        trigger = self._settings.trigger
+        if task.outcome == "fulfilled":
+            state, status = RequestState.FULFILLED, trigger.done_status
+            text = messages.fulfilled(task.fulfilment_id, actor or "unknown")
+        elif task.outcome == "rejected":
+            state, status = RequestState.REJECTED, trigger.reject_status
+            text = messages.rejected(actor or "unknown", record.decision_comment if record else "")
+        else:
+            state, status = RequestState.APPROVAL_TIMED_OUT, ""
+            text = messages.approval_timed_out()
+            count("ApprovalsTimedOut")
+        self._table.update(task.issue_key, task.execution_name, self._now(), state=state)
+        self._comment_once(task, "outcome_comment_at", text)
+        if status:
+            self._jira().transition_to(task.issue_key, status)
+        logger.info("outcome reported", extra={"outcome": task.outcome})
+        return {"outcome": task.outcome, "state": state.value}
+
+    # ---- failure path ---------------------------------------------------------------
+
+    def record_failure(self, task: FailureInput) -> dict[str, Any]:
+        reason = failure_reason(task.error, task.cause)
+        self._table.update(
+            task.issue_key,
+            task.execution_name,
+            self._now(),
+            state=RequestState.FAILED,
+            failure_cause=f"{task.error}: {reason}",
+        )
+        count("RequestsFailed")
+        self._comment_once(task, "failure_comment_at", messages.failed(reason))
+        if self._settings.trigger.failed_status:
+            self._jira().transition_to(task.issue_key, self._settings.trigger.failed_status)
+        return {"state": RequestState.FAILED.value, "error": task.error}
+
+    # ---- shared ---------------------------------------------------------------------
+
+    def _comment_once(self, task: Any, marker: str, text: str) -> None:
+        """Post at most once per execution and marker, even when the task is retried."""
+        if not self._table.claim_once(task.issue_key, task.execution_name, marker, self._now()):
+            return
+        try:
+            self._jira().add_comment(task.issue_key, text)
+        except WorkflowError:
+            self._table.release_once(task.issue_key, task.execution_name, marker)
+            raise
+
+
+def request_from_payload(payload: Any) -> JiraRequest:
+    """The request a webhook (or reconciler) payload describes; InvalidRequest if none."""
+    try:
+        issue = payload["issue"]
+        fields = issue["fields"]
+        return JiraRequest(
+            issue_key=str(issue["key"]),
+            project_key=str(fields["project"]["key"]),
+            issue_type=str(fields["issuetype"]["name"]),
+            summary=str(fields.get("summary") or ""),
+            description=adf_to_text(fields.get("description")),
+            reporter=str((fields.get("reporter") or {}).get("displayName") or ""),
+            priority=str((fields.get("priority") or {}).get("name") or ""),
+            labels=tuple(str(label) for label in fields.get("labels") or ()),
+        )
+    except (KeyError, TypeError) as exc:
+        raise InvalidRequest(f"the stored payload misses {exc}") from None
+
+
+def request_document(request: JiraRequest) -> dict[str, Any]:
+    return {
+        "issueKey": request.issue_key,
+        "projectKey": request.project_key,
+        "issueType": request.issue_type,
+        "summary": request.summary,
+        "description": request.description,
+        "reporter": request.reporter,
+        "priority": request.priority,
+        "labels": list(request.labels),
+    }
+
+
+def failure_reason(error: str, cause: str) -> str:
+    """The human part of a Step Functions error cause (Lambda wraps it in JSON)."""
+    try:
+        parsed = json.loads(cause)
+    except (json.JSONDecodeError, TypeError):
+        return messages.short_reason(cause or error)
+    if isinstance(parsed, dict):
+        return messages.short_reason(str(parsed.get("errorMessage") or error))
+    return messages.short_reason(cause)
