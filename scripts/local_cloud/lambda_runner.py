@@ -1,0 +1,233 @@
+"""Run a Lambda function's real handler in this process, from the code moto stored.
+
+moto with `lambda.use_docker` left on would start a container per invocation; this
+machine has no Docker, and the handlers only need Python. So `moto_patches` routes
+`LambdaFunction._invoke_lambda` here: the uploaded zip is extracted once per code hash,
+its packages are imported, and the handler is called with the function's environment
+(see `env_overlay`) and a Lambda-shaped context object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import io
+import json
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from local_cloud import env_overlay
+
+HandlerFunc = Callable[[Any, Any], Any]
+
+
+class MotoLambdaFunction(Protocol):
+    """The attributes of `moto.awslambda.models.LambdaFunction` the runner reads."""
+
+    function_name: str
+    function_arn: str
+    handler: str
+    code_bytes: bytes
+    code_sha_256: str
+    environment_vars: dict[str, str]
+    memory_size: int
+    timeout: int
+    region: str
+    version: Any
+
+
+@dataclass(frozen=True)
+class InvocationResult:
+    """What moto's `_invoke_lambda` returns: payload, whether it is an error, log text."""
+
+    payload: str
+    errored: bool
+    logs: str
+
+
+@dataclass
+class LambdaContext:
+    """The subset of the Lambda context object Powertools and handlers read."""
+
+    function_name: str
+    function_version: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    aws_request_id: str
+    log_group_name: str
+    log_stream_name: str
+    deadline: float = field(repr=False)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+class ThreadLocalStream(io.TextIOBase):
+    """`sys.stdout` stand-in: an invocation's prints and log lines go to its own buffer
+    (they become the function's CloudWatch log events) and are echoed to the real stream."""
+
+    def __init__(self, real: TextIO) -> None:
+        self.real = real
+        self._local = threading.local()
+
+    def write(self, text: str) -> int:
+        buffer: io.StringIO | None = getattr(self._local, "buffer", None)
+        if buffer is not None:
+            buffer.write(text)
+        return self.real.write(text)
+
+    def flush(self) -> None:
+        self.real.flush()
+
+    @contextmanager
+    def capture(self) -> Iterator[io.StringIO]:
+        previous = getattr(self._local, "buffer", None)
+        buffer = io.StringIO()
+        self._local.buffer = buffer
+        try:
+            yield buffer
+        finally:
+            self._local.buffer = previous
+
+
+def _code_hash(code: bytes) -> str:
+    return hashlib.sha256(code).hexdigest()[:16]
+
+
+class CodeStore:
+    """Extracts each distinct code zip once and makes its packages importable.
+
+    The extracted folder goes at the end of `sys.path`: the project's own package is found
+    there, while compiled dependencies (pydantic_core) resolve from the running venv first,
+    as the zip may hold wheels for Lambda's platform rather than this one.
+    """
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or Path(tempfile.mkdtemp(prefix="local-cloud-code-"))
+        self._lock = threading.Lock()
+        self._extracted: dict[str, Path] = {}
+        self._package_owner: dict[str, str] = {}
+
+    def ensure_importable(self, code: bytes, handler: str) -> None:
+        """Extract `code` if new; reload the handler's top-level package if its code changed."""
+        digest = _code_hash(code)
+        package = handler.split(".", 1)[0]
+        with self._lock:
+            folder = self._extracted.get(digest)
+            if folder is None:
+                folder = self.root / digest
+                with zipfile.ZipFile(io.BytesIO(code)) as archive:
+                    archive.extractall(folder)
+                self._extracted[digest] = folder
+            owner = self._package_owner.get(package)
+            if owner == digest:
+                return
+            if owner is not None:
+                self._forget_package(package, self._extracted[owner])
+            sys.path.append(str(folder))
+            importlib.invalidate_caches()
+            self._package_owner[package] = digest
+
+    @staticmethod
+    def _forget_package(package: str, old_folder: Path) -> None:
+        """New code for the same package (an update-function-code): drop the old modules."""
+        for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+            del sys.modules[name]
+        if str(old_folder) in sys.path:
+            sys.path.remove(str(old_folder))
+
+
+def resolve_handler(handler: str) -> HandlerFunc:
+    """`pkg.module.function` → the function, importing the module on first use."""
+    module_name, _, attribute = handler.rpartition(".")
+    module = importlib.import_module(module_name)
+    func: HandlerFunc = getattr(module, attribute)
+    return func
+
+
+def error_payload(error: BaseException) -> dict[str, Any]:
+    """The shape Lambda's Python runtime reports; `errorType` is what ASL `ErrorEquals` matches."""
+    return {
+        "errorMessage": str(error),
+        "errorType": type(error).__name__,
+        "requestId": "",
+        "stackTrace": traceback.format_tb(error.__traceback__),
+    }
+
+
+class InProcessLambdaRunner:
+    """Calls handlers for moto's Lambda functions inside this process."""
+
+    def __init__(
+        self,
+        base_environment: Mapping[str, str],
+        code_store: CodeStore | None = None,
+        rewrite_value: Callable[[str], str] | None = None,
+    ) -> None:
+        # The variables every function sees before its own: endpoint, region, fake creds.
+        self.base_environment = dict(base_environment)
+        self.code_store = code_store or CodeStore()
+        self.rewrite_value = rewrite_value or (lambda value: value)
+        self.environ = env_overlay.install()
+        self.stdout = self._install_stream()
+
+    @staticmethod
+    def _install_stream() -> ThreadLocalStream:
+        if not isinstance(sys.stdout, ThreadLocalStream):
+            sys.stdout = ThreadLocalStream(sys.stdout)
+        return sys.stdout
+
+    def function_environment(self, function: MotoLambdaFunction) -> dict[str, str]:
+        """What the function's process would see: the runtime's variables plus its own."""
+        variables = dict(self.environ.process_environ)
+        variables.update(self.base_environment)
+        variables.update(
+            {
+                "_HANDLER": function.handler,
+                "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+                "AWS_LAMBDA_FUNCTION_VERSION": str(function.version or "$LATEST"),
+                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.function_name}",
+                "AWS_REGION": function.region,
+                "AWS_DEFAULT_REGION": function.region,
+            }
+        )
+        for name, value in (function.environment_vars or {}).items():
+            variables[name] = self.rewrite_value(str(value))
+        return variables
+
+    def invoke(self, function: MotoLambdaFunction, event: Any) -> InvocationResult:
+        """Run the handler; an exception becomes a function error named after its class."""
+        context = LambdaContext(
+            function_name=function.function_name,
+            function_version=str(function.version or "$LATEST"),
+            invoked_function_arn=function.function_arn,
+            memory_limit_in_mb=int(function.memory_size),
+            aws_request_id=str(uuid.uuid4()),
+            log_group_name=f"/aws/lambda/{function.function_name}",
+            log_stream_name=f"local/{uuid.uuid4().hex}",
+            deadline=time.monotonic() + float(function.timeout or 3),
+        )
+        if isinstance(event, str | bytes):
+            event = json.loads(event or "{}")
+        with (
+            self.environ.overlay(self.function_environment(function)),
+            self.stdout.capture() as output,
+        ):
+            try:
+                self.code_store.ensure_importable(function.code_bytes, function.handler)
+                result = resolve_handler(function.handler)(event, context)
+                payload, errored = json.dumps(result), False
+            except Exception as error:  # any handler failure is a function error, as in Lambda
+                payload, errored = json.dumps(error_payload(error)), True
+        return InvocationResult(payload=payload, errored=errored, logs=output.getvalue())

@@ -1,0 +1,217 @@
+"""Each way moto 5.2.5 (pinned) is made to behave like the AWS this deployment needs.
+
+One small named function per patch, each saying why; `apply_all` installs them once.
+tests/functional/test_emulator_*.py covers each, so a moto upgrade that changes the code
+underneath fails a test naming the patch instead of breaking the local stack silently.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from moto.awslambda.models import LambdaFunction
+from moto.core.exceptions import AWSError
+from moto.core.responses import ActionResult, EmptyResult
+from moto.stepfunctions.exceptions import ValidationException
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+from moto.stepfunctions.responses import StepFunctionResponse
+
+from local_cloud.asl_validation import diagnose
+from local_cloud.faults import FaultPlan
+from local_cloud.lambda_runner import InProcessLambdaRunner
+
+EXPECTED_MOTO_VERSION = "5.2.5"
+APPLIED: list[str] = []
+_apply_lock = threading.Lock()
+
+
+class ThrottlingError(AWSError):
+    TYPE = "ThrottlingException"
+    STATUS = 400
+
+
+class InvalidDefinitionError(AWSError):
+    TYPE = "InvalidDefinition"
+    STATUS = 400
+
+
+def _patch(owner: Any, attribute: str, replacement: Callable[..., Any], name: str) -> None:
+    """Install `replacement`, keeping the original reachable as `<attribute>_moto`."""
+    setattr(owner, f"{attribute}_moto", getattr(owner, attribute, None))
+    setattr(owner, attribute, replacement)
+    APPLIED.append(name)
+
+
+# ---- Lambda ----------------------------------------------------------------------------
+
+
+def patch_run_lambda_in_process(runner: InProcessLambdaRunner) -> None:
+    """moto runs Lambda code only in Docker (absent here) or not at all (use_docker off
+    routes to a stub backend): run the real handler in this process instead, and keep the
+    log lines as the function's CloudWatch log events like Lambda does."""
+
+    def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+        self.logs_backend.ensure_log_group(self.logs_group_name)
+        result = runner.invoke(self, event if event is not None else {})
+        self.save_logs(result.logs or "\n")
+        return result.payload, result.errored, result.logs
+
+    _patch(LambdaFunction, "_invoke_lambda", _invoke_lambda, "run_lambda_in_process")
+
+
+def patch_async_invoke_in_background() -> None:
+    """moto runs an `Event` (async) invocation before answering 202; AWS queues it. The
+    scheduler-style callers must not wait on the function, so run it on its own thread."""
+    original = LambdaFunction.invoke
+
+    def invoke(
+        self: LambdaFunction, body: str, request_headers: Any, response_headers: Any
+    ) -> str | bytes:
+        if request_headers.get("x-amz-invocation-type", "RequestResponse") != "Event":
+            return original(self, body, request_headers, response_headers)
+        event = json.loads(body) if body else {}
+        threading.Thread(
+            target=self._invoke_lambda,
+            kwargs={"event": event},
+            daemon=True,
+            name=f"lambda-async-{self.function_name}",
+        ).start()
+        return ""
+
+    _patch(LambdaFunction, "invoke", invoke, "async_invoke_in_background")
+
+
+# ---- Step Functions --------------------------------------------------------------------
+
+
+def patch_validate_state_machine_definition() -> None:
+    """The AWS provider calls ValidateStateMachineDefinition, which moto lacks; answer with
+    real diagnostics so a broken ASL (e.g. a Next to nowhere) fails plan/apply locally."""
+
+    def validate_state_machine_definition(self: StepFunctionResponse) -> ActionResult:
+        diagnostics = [d.to_api() for d in diagnose(self._get_param("definition") or "")]
+        return ActionResult(
+            {
+                "result": "FAIL" if diagnostics else "OK",
+                "diagnostics": diagnostics,
+                "truncated": False,
+            }
+        )
+
+    _patch(
+        StepFunctionResponse,
+        "validate_state_machine_definition",
+        validate_state_machine_definition,
+        "validate_state_machine_definition",
+    )
+
+
+def patch_reject_invalid_definitions() -> None:
+    """moto's parser accepts transitions to missing states, which then fail mid-execution;
+    AWS rejects them at Create/UpdateStateMachine with InvalidDefinition."""
+    original = StepFunctionsParserBackend._validate_definition
+
+    def _validate_definition(definition: str) -> None:
+        problems = diagnose(definition)
+        if problems:
+            raise InvalidDefinitionError(
+                "; ".join(f"{p.code}: {p.message} at {p.location}" for p in problems)
+            )
+        original(definition)
+
+    _patch(
+        StepFunctionsParserBackend,
+        "_validate_definition",
+        staticmethod(_validate_definition),
+        "reject_invalid_definitions",
+    )
+
+
+def patch_list_state_machine_versions() -> None:
+    """The AWS provider lists versions after creating a state machine; moto lacks the
+    action. We never publish versions, so the honest answer is an empty list."""
+
+    def list_state_machine_versions(self: StepFunctionResponse) -> ActionResult:
+        return ActionResult({"stateMachineVersions": []})
+
+    _patch(
+        StepFunctionResponse,
+        "list_state_machine_versions",
+        list_state_machine_versions,
+        "list_state_machine_versions",
+    )
+
+
+def patch_send_task_failure_keeps_cause() -> None:
+    """moto's response handler drops `cause` from SendTaskFailure; the ASL's Catch reads
+    `$.Cause` to tell Jira and DynamoDB why, so pass it through."""
+
+    def send_task_failure(self: StepFunctionResponse) -> ActionResult:
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"),
+            error=self._get_param("error"),
+            cause=self._get_param("cause"),
+        )
+        return EmptyResult()
+
+    _patch(
+        StepFunctionResponse,
+        "send_task_failure",
+        send_task_failure,
+        "send_task_failure_keeps_cause",
+    )
+
+
+def patch_start_execution_names_and_faults(faults: FaultPlan) -> None:
+    """Two fixes on StartExecution: the executing (parser) backend uses the literal name
+    None when no name is given, so a second unnamed start collides ("...:None"): AWS
+    generates a UUID. And the fault plan may throttle a fraction of calls on purpose."""
+    original = StepFunctionsParserBackend.start_execution
+
+    def start_execution(
+        self: StepFunctionsParserBackend,
+        state_machine_arn: str,
+        name: Any = None,
+        execution_input: Any = None,
+        trace_header: Any = None,
+    ) -> Any:
+        if faults.should_throttle_start_execution():
+            raise ThrottlingError("Rate exceeded")
+        if name is not None and not (0 < len(name) <= 80):
+            raise ValidationException("Execution name must be 1 to 80 characters")
+        return original(
+            self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header
+        )
+
+    _patch(
+        StepFunctionsParserBackend,
+        "start_execution",
+        start_execution,
+        "start_execution_names_and_faults",
+    )
+
+
+def apply_all(runner: InProcessLambdaRunner, faults: FaultPlan) -> list[str]:
+    """Install every patch once per process; returns the names applied."""
+    import moto
+
+    with _apply_lock:
+        if APPLIED:
+            return list(APPLIED)
+        if moto.__version__ != EXPECTED_MOTO_VERSION:
+            raise RuntimeError(
+                f"the local cloud is written against moto {EXPECTED_MOTO_VERSION}, found "
+                f"{moto.__version__}: re-check every patch in {__name__} before moving the pin"
+            )
+        patch_run_lambda_in_process(runner)
+        patch_async_invoke_in_background()
+        patch_validate_state_machine_definition()
+        patch_reject_invalid_definitions()
+        patch_list_state_machine_versions()
+        patch_send_task_failure_keeps_cause()
+        patch_start_execution_names_and_faults(faults)
+        return list(APPLIED)

@@ -1,0 +1,116 @@
+"""Helpers the emulator's own tests share: a running emulator and small self-made
+functions, so every patch is tested without the project's handlers or Terraform."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from local_cloud.process import emulator_process
+
+ROLE_ARN = "arn:aws:iam::123456789012:role/local-cloud-test"
+
+# A tiny package with one handler per behaviour the emulator must support.
+SAMPLE_PACKAGE = {
+    "sample_fns/__init__.py": "",
+    "sample_fns/handlers.py": '''
+import json
+import os
+import time
+
+
+class ExternalServiceUnavailable(Exception):
+    """Named like the project's retryable error so ASL can match it."""
+
+
+def echo(event, context):
+    print("echo invoked by", context.function_name)
+    return {"event": event, "color": os.environ.get("COLOR"),
+            "function": context.function_name}
+
+
+def slow_color(event, context):
+    time.sleep(float(event.get("sleep", 0.3)))
+    return {"color": os.environ.get("COLOR")}
+
+
+def unavailable(event, context):
+    raise ExternalServiceUnavailable("enrichment API answered 503")
+
+
+def flaky(event, context):
+    # Fails until the marker file exists, then succeeds: "failing then recovering".
+    marker = event["marker"]
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        raise ExternalServiceUnavailable("first call fails")
+    return {"recovered": True}
+
+
+def hand_out_token(event, context):
+    return {"received": bool(event.get("token"))}
+
+
+def http_proxy(event, context):
+    return {"statusCode": 201, "headers": {"Content-Type": "application/json"},
+            "body": json.dumps({"resource": event["resource"], "path": event["path"],
+                                "pathParameters": event["pathParameters"],
+                                "query": event["queryStringParameters"],
+                                "body": event["body"], "stage": event["requestContext"]["stage"],
+                                "sourceIp": event["requestContext"]["identity"]["sourceIp"]})}
+
+
+def bad_proxy(event, context):
+    return {"no": "statusCode"}
+''',
+}
+
+
+def zip_of(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+@contextmanager
+def running_emulator(log_file: Path) -> Iterator[dict[str, Any]]:
+    with emulator_process(log_file) as process:
+        yield process.info
+
+
+def client(endpoints: dict[str, Any], service: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoints["aws"],
+        region_name=endpoints["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
+    )
+
+
+def create_sample_function(
+    endpoints: dict[str, Any], name: str, handler: str, environment: dict[str, str] | None = None
+) -> str:
+    """Creates `name` from SAMPLE_PACKAGE (and the role on first use); returns its ARN."""
+    iam = client(endpoints, "iam")
+    with suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(RoleName="local-cloud-test", AssumeRolePolicyDocument="{}")
+    response = client(endpoints, "lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=ROLE_ARN,
+        Handler=handler,
+        Code={"ZipFile": zip_of(SAMPLE_PACKAGE)},
+        Environment={"Variables": environment or {}},
+        Timeout=30,
+    )
+    arn: str = response["FunctionArn"]
+    return arn
