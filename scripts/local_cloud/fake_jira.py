@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -34,6 +35,7 @@ import sys
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -49,7 +51,7 @@ if __package__ in (None, ""):  # run as a script: make the repo's source roots i
 import requests
 from jira_workflow.adapters.adf import adf_problems, adf_to_text, text_to_adf
 
-from local_cloud.jira_openapi import validate_request
+from local_cloud.jira_openapi import validate_request, validate_response
 
 DEFAULT_STATUSES: tuple[str, ...] = (
     "To Do",
@@ -228,6 +230,8 @@ class FakeJira:
         self._outbox: queue.Queue[Delivery | None] = queue.Queue()
         self._session = requests.Session()
         self.api_calls: list[tuple[str, str, int]] = []
+        # What the fake answered that the spec does not allow: tests assert it stays empty.
+        self.response_problems: list[str] = []
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         for project in projects:
@@ -557,7 +561,10 @@ class FakeJira:
             if problems:
                 return 400, {}, {"errorMessages": problems, "errors": {}}
         query = {k: v[-1] for k, v in parse_qs(split.query).items()}
-        return self._route(method, split.path, query, body)
+        status, extra, answer = self._route(method, split.path, query, body)
+        if status < 300 and self.validate_against_spec:
+            self.response_problems.extend(validate_response(method, split.path, status, answer))
+        return status, extra, answer
 
     def _authorised(self, header: str) -> bool:
         scheme, _, encoded = header.partition(" ")
@@ -671,7 +678,10 @@ class FakeJira:
         all_fields: dict[str, Any] = {
             "summary": issue.summary,
             "description": issue.description,
-            "issuetype": {"id": str(abs(hash(issue.issue_type)) % 10000), "name": issue.issue_type},
+            "issuetype": {
+                "id": str(zlib.crc32(issue.issue_type.encode()) % 10000),
+                "name": issue.issue_type,
+            },
             "project": {"id": "10000", "key": issue.project_key, "name": issue.project_key},
             "status": {
                 "id": status_id,
@@ -916,6 +926,11 @@ def _handler_for(fake: FakeJira) -> type[BaseHTTPRequestHandler]:
                 status, extra, payload = 400, {}, _errors(f"Invalid request: {exc}")
             fake.api_calls.append((self.command, self.path, status))
             data = b"" if payload is None else json.dumps(payload).encode()
+            # The client may have given up (a timeout test): nothing left to answer.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self._write(status, extra, data)
+
+        def _write(self, status: int, extra: Mapping[str, str], data: bytes) -> None:
             self.send_response(status)
             for name, value in extra.items():
                 self.send_header(name, value)

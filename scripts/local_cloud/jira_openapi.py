@@ -151,15 +151,19 @@ def _read_only(
 _RequestValidator = validators.extend(jsonschema.Draft4Validator, {"readOnly": _read_only})
 
 
+# Responses may (and do) carry readOnly properties, so they use plain draft 4.
+_ResponseValidator = jsonschema.Draft4Validator
+
+
 @functools.cache
 def _components(path: Path) -> dict[str, Any]:
     return {"components": _convert(copy.deepcopy(_load(path).get("components", {})))}
 
 
 @functools.cache
-def _body_validator(path: Path, schema_json: str) -> Any:
+def _body_validator(path: Path, schema_json: str, for_response: bool = False) -> Any:
     schema = {**_components(path), **_convert(json.loads(schema_json))}
-    return _RequestValidator(schema)
+    return (_ResponseValidator if for_response else _RequestValidator)(schema)
 
 
 # ---- Validation -------------------------------------------------------------------
@@ -279,6 +283,26 @@ def _parse_json(body: bytes | str) -> tuple[Any, str | None]:
         return None, f"the request body is not valid JSON ({exc.msg})"
     except UnicodeDecodeError:
         return None, "the request body is not UTF-8"
+
+
+def validate_response(method: str, path: str, status: int, body: object) -> list[str]:
+    """Problems with a JSON answer (already parsed) against the operation's response schema.
+
+    Used to keep the fake honest: what it answers must be what real Jira can answer.
+    """
+    operation = find_operation(method, urlsplit(path).path)
+    if operation is None:
+        return [f"{method.upper()} {path} matches no operation in the Jira OpenAPI spec"]
+    where = f"{operation.method} {operation.template} -> {status}"
+    responses = operation.spec.get("responses", {})
+    if str(status) not in responses:
+        return [f"{where}: status {status} is not a documented response"]
+    content = _resolve(responses[str(status)]).get("content", {})
+    schema = content.get("application/json", {}).get("schema")
+    if not schema:
+        return [] if body is None else [f"{where}: the spec documents no JSON body"]
+    validator = _body_validator(spec_path(), json.dumps(schema, sort_keys=True), True)
+    return [f"{where}: {_describe(e)}" for e in validator.iter_errors(body)]
 
 
 def _describe(error: jsonschema.ValidationError) -> str:

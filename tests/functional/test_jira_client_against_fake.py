@@ -18,6 +18,8 @@ TOKEN = "fake-token-for-tests"
 def jira() -> Iterator[FakeJira]:
     with FakeJira(email=EMAIL, api_token=TOKEN) as fake:
         yield fake
+    # The fake's own answers must match the spec too, or these tests prove nothing.
+    assert fake.response_problems == []
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import requests
 import responses
 from jira_workflow.adapters.jira import JIRA_OPERATIONS, JiraClient, JiraCredentials, JiraOperation
 from local_cloud import jira_openapi
-from local_cloud.jira_openapi import validate_request
+from local_cloud.jira_openapi import validate_request, validate_response
 
 BASE = "https://acme.atlassian.net"
 
@@ -188,3 +188,10 @@ def test_spec_location_can_be_overridden(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv(jira_openapi.SPEC_ENV_VAR, str(spec))
     assert validate_request("GET", "/ping") == []
     assert validate_request("GET", "/rest/api/3/issue/OPS-1") != []
+
+
+def test_response_validator_rejects_what_jira_cannot_answer() -> None:
+    assert validate_response("POST", "/rest/api/3/search/jql", 200, {"issues": [], "x": 1})
+    assert validate_response("GET", "/rest/api/3/issue/OPS-1", 200, {"id": 1})
+    assert validate_response("GET", "/rest/api/3/issue/OPS-1", 299, {})
+    assert validate_response("POST", "/rest/api/3/issue/OPS-1/transitions", 204, None) == []
