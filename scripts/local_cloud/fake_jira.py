@@ -31,6 +31,7 @@ import json
 import queue
 import re
 import secrets
+import signal
 import sys
 import threading
 import time
@@ -946,6 +947,10 @@ def _handler_for(fake: FakeJira) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run a fake Jira Cloud on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -963,6 +968,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     fake.start(args.port)
+    signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly when a parent process ends us
     print(f"fake Jira listening on {fake.url} (Ctrl-C stops it)", flush=True)
     try:
         threading.Event().wait()

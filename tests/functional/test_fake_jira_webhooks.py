@@ -73,6 +73,7 @@ def jira(receiver: Receiver) -> Iterator[FakeJira]:
     with FakeJira(webhook_retry_delays=(0.01, 0.01, 0.01)) as fake:
         fake.register_webhook(receiver.url, SECRET)
         yield fake
+    assert fake.response_problems == []
 
 
 def test_issue_created_sends_a_jira_shaped_signed_payload(
