@@ -1,0 +1,79 @@
+data "aws_partition" "current" {}
+
+locals {
+  function_names = { for key, _ in var.functions : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
+  package_sha256 = filebase64sha256(var.package_path)
+}
+
+################################################################################
+# Code package: one content-hashed zip for every function (scripts/build_lambda.py)
+################################################################################
+
+resource "aws_s3_object" "package" {
+  bucket      = var.code_bucket
+  key         = "lambda/${basename(var.package_path)}"
+  source      = var.package_path
+  source_hash = local.package_sha256
+  kms_key_id  = var.kms_key_arn
+}
+
+################################################################################
+# Log groups: created before the functions so retention and encryption always apply
+################################################################################
+
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = var.functions
+
+  name              = "/aws/lambda/${local.function_names[each.key]}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+################################################################################
+# Functions
+################################################################################
+
+resource "aws_lambda_function" "this" {
+  # checkov:skip=CKV_AWS_116: Invoked synchronously (API Gateway, Step Functions with its own Retry/Catch) or by EventBridge Scheduler, whose retry policy applies; a DLQ only covers async invokes.
+  # checkov:skip=CKV_AWS_117: VPC placement is opt-in (var.enable_vpc): the functions call only AWS APIs and Jira over TLS, so no private resources need a VPC.
+  # checkov:skip=CKV_AWS_272: The package is built reproducibly, content-hashed and deployed from a private KMS-encrypted bucket; no signing profile exists to enforce.
+  for_each = var.functions
+
+  function_name = local.function_names[each.key]
+  description   = each.value.description
+  role          = aws_iam_role.this[each.key].arn
+  handler       = each.value.handler
+  runtime       = var.runtime
+  architectures = [var.architecture]
+  memory_size   = each.value.memory_size
+  timeout       = each.value.timeout
+
+  s3_bucket        = aws_s3_object.package.bucket
+  s3_key           = aws_s3_object.package.key
+  source_code_hash = local.package_sha256
+
+  kms_key_arn                    = var.kms_key_arn
+  reserved_concurrent_executions = coalesce(var.reserved_concurrency, -1)
+
+  environment {
+    variables = merge(var.common_environment, each.value.environment)
+  }
+
+  tracing_config {
+    mode = var.enable_xray ? "Active" : "PassThrough"
+  }
+
+  dynamic "vpc_config" {
+    for_each = var.enable_vpc ? [1] : []
+    content {
+      subnet_ids         = var.vpc_subnet_ids
+      security_group_ids = var.vpc_security_group_ids
+    }
+  }
+
+  depends_on = [
+    aws_cloudwatch_log_group.this,
+    aws_iam_role_policy.this,
+    aws_iam_role_policy_attachment.vpc_access,
+  ]
+}

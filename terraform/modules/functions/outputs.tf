@@ -1,0 +1,54 @@
+output "function_names" {
+  description = "Function names by key (webhook, callback, ...)."
+  value       = { for key, fn in aws_lambda_function.this : key => fn.function_name }
+}
+
+output "function_arns" {
+  description = "Function ARNs by key."
+  value       = { for key, fn in aws_lambda_function.this : key => fn.arn }
+}
+
+output "invoke_arns" {
+  description = "Invoke ARNs by key, for API Gateway integrations."
+  value       = { for key, fn in aws_lambda_function.this : key => fn.invoke_arn }
+}
+
+output "role_arns" {
+  description = "Execution role ARN of each function."
+  value       = { for key, role in aws_iam_role.this : key => role.arn }
+}
+
+output "role_policy_statements" {
+  description = "What each function's role may do: statements (sid, actions, resources), for review and the policy tests."
+  value = {
+    for key, doc in data.aws_iam_policy_document.this : key => [
+      for s in doc.statement : { sid = s.sid, actions = sort(tolist(s.actions)), resources = sort(tolist(s.resources)) }
+    ]
+  }
+}
+
+output "log_group_names" {
+  description = "Log group of each function."
+  value       = { for key, group in aws_cloudwatch_log_group.this : key => group.name }
+}
+
+output "package_s3_key" {
+  description = "S3 key of the uploaded code package."
+  value       = aws_s3_object.package.key
+}
+
+output "runtime_settings" {
+  description = "Per function: runtime, architecture, tracing, reserved concurrency, log retention and KMS keys in use."
+  value = {
+    for key, fn in aws_lambda_function.this : key => {
+      runtime              = fn.runtime
+      architecture         = one(fn.architectures)
+      tracing_mode         = fn.tracing_config[0].mode
+      reserved_concurrency = fn.reserved_concurrent_executions
+      log_retention_days   = aws_cloudwatch_log_group.this[key].retention_in_days
+      environment_kms_key  = fn.kms_key_arn
+      log_group_kms_key    = aws_cloudwatch_log_group.this[key].kms_key_id
+      in_vpc               = length(fn.vpc_config) > 0
+    }
+  }
+}
