@@ -1,0 +1,305 @@
+"""Preflight rules against plan fixtures made by planning a miniature of terraform/.
+
+prod_pass.plan.json is the miniature as prod should be; prod_weak.plan.json is the same
+with `weakened = true`, which breaks one thing per rule (see fixtures/preflight/source/).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from preflight import rules as _rules  # noqa: F401 - registers the rules
+from preflight.cli import main
+from preflight.expectations import expectations_for
+from preflight.plan import Plan
+from preflight.registry import REGISTRY, Context, Status
+from preflight.report import failures, render_table, run_rules
+
+FIXTURES = Path(__file__).parent / "fixtures" / "preflight"
+ASL = {
+    "StartAt": "RequestApproval",
+    "States": {
+        "RequestApproval": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "TimeoutSeconds": "${approval_timeout_seconds}",
+            "End": True,
+        }
+    },
+}
+# Rules the weakened plan must fail: every rule except those whose item it cannot weaken.
+NOT_WEAKENED = {
+    "api_waf",  # optional feature, not configured in either fixture
+    "lambda_vpc",  # enable_vpc is false in both
+    "environment_matches_workspace",
+    "region_configured",
+    "backend_s3_lockfile",  # read from the repo, not the plan
+    "alerts_topic",
+    "dashboard_present",
+    "alarm_execution_failures",
+    "alarm_lambda_errors",
+    "alarm_api_5xx",
+    "alarm_execution_duration",
+    "api_request_validation",
+    "lambda_log_groups",
+}
+
+
+def load(name: str) -> dict[str, Any]:
+    raw: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    return raw
+
+
+@pytest.fixture(scope="module")
+def strong_raw() -> dict[str, Any]:
+    return load("prod_pass.plan.json")
+
+
+@pytest.fixture(scope="module")
+def weak_raw() -> dict[str, Any]:
+    return load("prod_weak.plan.json")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repo root with what the plan cannot show: the backend block and the ASL template."""
+    (tmp_path / "terraform" / "environments").mkdir(parents=True)
+    (tmp_path / "terraform" / "versions.tf").write_text('terraform {\n  backend "s3" {}\n}\n')
+    (tmp_path / "terraform" / "environments" / "prod.s3.tfbackend").write_text(
+        'bucket       = "jwf-state"\nkey          = "jira-workflow.tfstate"\nuse_lockfile = true\n'
+    )
+    (tmp_path / "statemachine").mkdir()
+    text = json.dumps(ASL).replace('"${approval_timeout_seconds}"', "${approval_timeout_seconds}")
+    (tmp_path / "statemachine" / "request_workflow.asl.json").write_text(text)
+    return tmp_path
+
+
+def check(raw: dict[str, Any], repo: Path, env: str = "prod") -> dict[str, Status]:
+    ctx = Context(plan=Plan.from_dict(raw), expect=expectations_for(env), repo_root=repo)
+    return {r.rule.name: r.outcome.status for r in run_rules(ctx)}
+
+
+def outcome(raw: dict[str, Any], repo: Path, name: str, env: str = "prod") -> tuple[Status, str]:
+    ctx = Context(plan=Plan.from_dict(raw), expect=expectations_for(env), repo_root=repo)
+    result = REGISTRY[name].check(ctx)
+    return result.status, result.detail
+
+
+# ---- the two fixtures -----------------------------------------------------------------------
+
+
+def test_strong_prod_plan_passes_every_rule(strong_raw: dict[str, Any], repo: Path) -> None:
+    statuses = check(strong_raw, repo)
+    assert {n for n, s in statuses.items() if s is Status.FAIL} == set()
+    assert {n for n, s in statuses.items() if s is Status.SKIP} == {"api_waf", "lambda_vpc"}
+
+
+@pytest.mark.parametrize("name", sorted(set(REGISTRY) - NOT_WEAKENED))
+def test_weakened_prod_plan_fails_rule(weak_raw: dict[str, Any], repo: Path, name: str) -> None:
+    status, detail = outcome(weak_raw, repo, name)
+    assert status is Status.FAIL, detail
+    assert detail
+
+
+def test_weakened_plan_table_names_rule_item_and_reason(
+    weak_raw: dict[str, Any], repo: Path
+) -> None:
+    ctx = Context(Plan.from_dict(weak_raw), expectations_for("prod"), repo)
+    results = run_rules(ctx)
+    table = render_table(results, "prod")
+    assert "dynamodb_pitr" in table
+    assert "Configure DynamoDB point-in-time recovery" in table
+    assert "aws_dynamodb_table.requests: PITR off" in table
+    assert f"{len(failures(results))} failed" in table.splitlines()[-1]
+
+
+def test_secret_value_never_appears_in_the_report(weak_raw: dict[str, Any], repo: Path) -> None:
+    ctx = Context(Plan.from_dict(weak_raw), expectations_for("prod"), repo)
+    table = render_table(run_rules(ctx), "prod")
+    assert "secret_string would be stored in state" in table
+    assert "fixture-not-a-secret" not in table
+
+
+# ---- per-environment expectations ---------------------------------------------------------
+
+
+def test_dev_skips_what_only_prod_requires(weak_raw: dict[str, Any], repo: Path) -> None:
+    statuses = check(weak_raw, repo, env="dev")
+    assert statuses["lambda_reserved_concurrency"] is Status.SKIP
+    assert statuses["s3_access_logging"] is Status.SKIP
+    assert statuses["cost_budget"] is Status.SKIP
+    assert statuses["environment_matches_workspace"] is Status.FAIL  # plan says prod
+
+
+def test_local_relaxes_tracing_pitr_and_backend(weak_raw: dict[str, Any], repo: Path) -> None:
+    statuses = check(weak_raw, repo, env="local")
+    for name in ("xray_tracing", "dynamodb_pitr", "backend_s3_lockfile", "insights_queries"):
+        assert statuses[name] is Status.SKIP, name
+    assert statuses["kms_key_rotation"] is Status.FAIL  # encryption is never optional
+
+
+def test_log_retention_minimum_is_stricter_in_prod(strong_raw: dict[str, Any], repo: Path) -> None:
+    raw = copy.deepcopy(strong_raw)
+    for module in raw["planned_values"]["root_module"]["child_modules"]:
+        for resource in module["resources"]:
+            if resource["type"] == "aws_cloudwatch_log_group":
+                resource["values"]["retention_in_days"] = 30
+    assert outcome(raw, repo, "log_retention", env="staging")[0] is Status.PASS
+    status, detail = outcome(raw, repo, "log_retention", env="prod")
+    assert status is Status.FAIL
+    assert "30 days < 90" in detail
+
+
+def test_unknown_environment_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown environment"):
+        expectations_for("qa")
+
+
+# ---- rules that read the repository ---------------------------------------------------------
+
+
+def test_backend_without_lockfile_fails(strong_raw: dict[str, Any], repo: Path) -> None:
+    (repo / "terraform" / "environments" / "prod.s3.tfbackend").write_text(
+        'bucket = "jwf-state"\ndynamodb_table = "locks"\n'
+    )
+    status, detail = outcome(strong_raw, repo, "backend_s3_lockfile")
+    assert status is Status.FAIL
+    assert "use_lockfile" in detail
+    assert "deprecated" in detail
+
+
+def test_local_backend_fails_in_prod(strong_raw: dict[str, Any], repo: Path) -> None:
+    (repo / "terraform" / "versions.tf").write_text('terraform {\n  backend "local" {}\n}\n')
+    assert outcome(strong_raw, repo, "backend_s3_lockfile")[1].startswith(
+        'terraform/ declares backend "local"'
+    )
+
+
+def test_asl_without_approval_timeout_fails(strong_raw: dict[str, Any], repo: Path) -> None:
+    asl = copy.deepcopy(ASL)
+    del asl["States"]["RequestApproval"]["TimeoutSeconds"]
+    (repo / "statemachine" / "request_workflow.asl.json").write_text(json.dumps(asl))
+    status, detail = outcome(strong_raw, repo, "approval_timeout")
+    assert status is Status.FAIL
+    assert "callback task without TimeoutSeconds" in detail
+
+
+# ---- targeted weakenings of the strong plan -------------------------------------------------
+
+
+def _root_resource(raw: dict[str, Any], address: str) -> dict[str, Any]:
+    for resource in raw["planned_values"]["root_module"]["resources"]:
+        if resource["address"] == address:
+            return resource
+    raise KeyError(address)
+
+
+def test_alarm_without_actions_is_not_wired(strong_raw: dict[str, Any], repo: Path) -> None:
+    raw = copy.deepcopy(strong_raw)
+    _root_resource(raw, 'aws_cloudwatch_metric_alarm.all["failed"]')["values"]["alarm_actions"] = []
+    for change in raw["resource_changes"]:
+        if change["address"] == 'aws_cloudwatch_metric_alarm.all["failed"]':
+            change["change"]["after_unknown"]["alarm_actions"] = []
+    status, detail = outcome(raw, repo, "alarms_notify_sns")
+    assert status is Status.FAIL
+    assert 'all["failed"]' in detail
+
+
+def test_environment_variable_must_match_workspace(strong_raw: dict[str, Any], repo: Path) -> None:
+    raw = copy.deepcopy(strong_raw)
+    raw["variables"]["environment"]["value"] = "dev"
+    status, detail = outcome(raw, repo, "environment_matches_workspace")
+    assert status is Status.FAIL
+    assert "'dev'" in detail
+
+
+def test_approval_timeout_longer_than_execution_fails(
+    strong_raw: dict[str, Any], repo: Path
+) -> None:
+    raw = copy.deepcopy(strong_raw)
+    raw["variables"]["state_machine_timeout_seconds"]["value"] = 3600
+    status, detail = outcome(raw, repo, "approval_timeout")
+    assert status is Status.FAIL
+    assert "state_machine_timeout_seconds 3600" in detail
+
+
+def test_a_crashing_rule_fails_without_hiding_others(
+    strong_raw: dict[str, Any], repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(ctx: Context) -> Any:
+        raise KeyError("surprise")
+
+    broken = REGISTRY["dashboard_present"]
+    monkeypatch.setitem(
+        REGISTRY, "dashboard_present", type(broken)(**{**broken.__dict__, "check": boom})
+    )
+    statuses = check(strong_raw, repo)
+    assert statuses["dashboard_present"] is Status.FAIL
+    assert statuses["alerts_topic"] is Status.PASS
+
+
+# ---- the command ----------------------------------------------------------------------------
+
+
+def test_cli_exits_zero_on_a_passing_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "--env",
+            "prod",
+            "--plan-json",
+            str(FIXTURES / "prod_pass.plan.json"),
+            "--rule",
+            "dynamodb_pitr",
+            "--rule",
+            "s3_versioning",
+        ]
+    )
+    assert code == 0
+    assert "2 passed, 0 failed" in capsys.readouterr().out
+
+
+def test_cli_exits_non_zero_with_a_table_on_a_weak_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--env", "prod", "--plan-json", str(FIXTURES / "prod_weak.plan.json")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.splitlines()[0].split() == ["RULE", "CHECKLIST", "ITEM", "RESULT", "DETAIL"]
+    assert "FAIL" in out
+
+
+def test_cli_json_format(capsys: pytest.CaptureFixture[str]) -> None:
+    main(
+        [
+            "--env",
+            "prod",
+            "--format",
+            "json",
+            "--rule",
+            "s3_versioning",
+            "--plan-json",
+            str(FIXTURES / "prod_pass.plan.json"),
+        ]
+    )
+    document = json.loads(capsys.readouterr().out)
+    assert document["results"][0]["rule"] == "s3_versioning"
+    assert document["results"][0]["result"] == "PASS"
+
+
+def test_cli_reports_an_unreadable_plan_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text('{"hello": "world"}')
+    assert main(["--env", "prod", "--plan-json", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("preflight: not a Terraform plan JSON")
+    assert "\n" not in err
+
+
+def test_cli_requires_an_environment(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--plan-json", "x.json"]) == 2
+    assert "--env is required" in capsys.readouterr().err
