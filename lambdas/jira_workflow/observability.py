@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+# Defaults, so the names are right even where the environment does not set them
+# (POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE still win when it does).
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "jira-workflow")
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "JiraWorkflow")
+
+logger = Logger(service=SERVICE)
+tracer = Tracer(service=SERVICE)
+metrics = Metrics(service=SERVICE, namespace=NAMESPACE)
 
 __all__ = ["MetricUnit", "logger", "metrics", "tracer"]
 

@@ -1,0 +1,243 @@
+"""The state machine's task handlers against moto, the fake Jira and the mock external API."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from jira_workflow.container import container
+from jira_workflow.domain.errors import (
+    ExternalServiceRejected,
+    ExternalServiceUnavailable,
+    InvalidRequest,
+    JiraUnavailable,
+)
+from jira_workflow.handlers import (
+    enrich_request,
+    fulfil_request,
+    record_failure,
+    report_outcome,
+    request_approval,
+    store_artifacts,
+    validate_request,
+)
+from tests.functional.conftest import EXTERNAL_TOKEN, Workflow
+from tests.support.jira_payloads import issue_created
+from tests.support.lambda_events import FakeLambdaContext
+
+EXECUTION = "OPS-1-delivery-1"
+
+
+def run(handler: Any, **task: Any) -> dict[str, Any]:
+    event = {"issueKey": "OPS-1", "executionName": EXECUTION, **task}
+    return handler.handler(event, FakeLambdaContext())
+
+
+def received(
+    workflow: Workflow, labels: tuple[str, ...] = (), description: str | None = "Needs it."
+) -> str:
+    """OPS-1 exists in Jira and its webhook was accepted: what the first task finds."""
+    workflow.jira.create_issue(
+        "OPS", "Access to billing", description="Needs it.", labels=labels, notify=False
+    )
+    payload_key = f"webhooks/OPS-1/{EXECUTION}.json"
+    workflow.s3.put_object(
+        Bucket=workflow.bucket,
+        Key=payload_key,
+        Body=issue_created(
+            "OPS-1", summary="Access to billing", labels=labels, description=description
+        ),
+    )
+    container().table.claim("OPS-1", EXECUTION, "delivery-1", payload_key, "2026-11-28T00:00:00Z")
+    return payload_key
+
+
+def validated(workflow: Workflow, **kwargs: Any) -> str:
+    payload_key = received(workflow, **kwargs)
+    return run(validate_request, payloadKey=payload_key, executionArn=f"arn:exec:{EXECUTION}")[
+        "requestKey"
+    ]
+
+
+def test_validate_writes_the_normalised_request_and_marks_it_running(workflow: Workflow) -> None:
+    request_key = validated(workflow)
+
+    assert request_key == f"requests/OPS-1/{EXECUTION}/request.json"
+    document = workflow.s3_json(request_key)
+    assert (document["summary"], document["description"]) == ("Access to billing", "Needs it.")
+    assert workflow.record("OPS-1")["state"] == "RUNNING"
+
+
+def test_invalid_request_raises_invalid_request_with_the_reason(workflow: Workflow) -> None:
+    payload_key = received(workflow, description=None)
+
+    with pytest.raises(InvalidRequest, match="no description"):
+        run(validate_request, payloadKey=payload_key, executionArn="arn:exec")
+
+
+def test_bad_task_input_names_the_field_and_not_the_token(workflow: Workflow) -> None:
+    with pytest.raises(InvalidRequest, match="issueKey") as raised:
+        request_approval.handler(
+            {"issueKey": "bad", "executionName": "x", "taskToken": "tok-secret"},
+            FakeLambdaContext(),
+        )
+
+    assert "tok-secret" not in str(raised.value)
+
+
+def test_enrich_calls_the_api_with_the_bearer_token_and_stores_the_answer(
+    workflow: Workflow,
+) -> None:
+    request_key = validated(workflow, labels=("risk-42",))
+
+    result = run(enrich_request, requestKey=request_key)
+
+    assert result["riskScore"] == 42
+    assert workflow.s3_json(result["enrichmentKey"])["riskScore"] == 42
+    assert workflow.external.requests[-1]["headers"]["Authorization"] == f"Bearer {EXTERNAL_TOKEN}"
+
+
+@pytest.mark.parametrize(
+    ("mode", "error"),
+    [
+        ("503", ExternalServiceUnavailable),
+        ("429", ExternalServiceUnavailable),
+        ("timeout", ExternalServiceUnavailable),
+        ("400", ExternalServiceRejected),
+    ],
+)
+def test_enrich_failures_are_classified_retryable_or_terminal(
+    workflow: Workflow, mode: str, error: type[Exception]
+) -> None:
+    request_key = validated(workflow)
+    workflow.external.fail("enrich", mode, seconds=2.0)
+
+    with pytest.raises(error):
+        run(enrich_request, requestKey=request_key)
+
+
+def test_store_records_artifacts_and_leaves_risky_requests_for_a_human(workflow: Workflow) -> None:
+    request_key = validated(workflow)
+
+    result = run(
+        store_artifacts,
+        requestKey=request_key,
+        enrichmentKey="requests/OPS-1/x/enrichment.json",
+        riskScore=55,
+    )
+
+    assert result["autoApproved"] is False
+    record = workflow.record("OPS-1")
+    assert "decision" not in record
+    assert f"requests/OPS-1/{EXECUTION}/manifest.json" in record["artifact_keys"]
+
+
+def test_low_risk_request_is_auto_approved_and_jira_told_once(workflow: Workflow) -> None:
+    request_key = validated(workflow)
+    task = {
+        "requestKey": request_key,
+        "enrichmentKey": "requests/OPS-1/x/enrichment.json",
+        "riskScore": 5,
+    }
+
+    assert run(store_artifacts, **task)["autoApproved"] is True
+    run(store_artifacts, **task)  # a retried task
+
+    record = workflow.record("OPS-1")
+    assert (record["state"], record["decision"], record["actor"]) == (
+        "APPROVED",
+        "approved",
+        "auto-approval",
+    )
+    assert sum("Auto-approved" in c for c in workflow.jira.comments("OPS-1")) == 1
+
+
+def test_request_approval_stores_the_token_and_comments_once_even_when_retried(
+    workflow: Workflow,
+) -> None:
+    validated(workflow)
+
+    run(request_approval, taskToken="token-1")
+    run(request_approval, taskToken="token-2")  # Step Functions retried the task: new token
+
+    token = workflow.token_item("OPS-1")
+    assert token["task_token"] == "token-2"
+    assert int(token["expires_at"]) > 0
+    assert workflow.record("OPS-1")["state"] == "AWAITING_APPROVAL"
+    assert workflow.jira.status("OPS-1") == "Awaiting Approval"
+    comments = workflow.jira.comments("OPS-1")
+    assert sum("Approval needed" in c for c in comments) == 1
+    assert not any("token" in c for c in comments)
+
+
+def test_jira_down_while_requesting_approval_raises_retryable_and_the_retry_comments(
+    workflow: Workflow,
+) -> None:
+    validated(workflow)
+    workflow.jira.fail_next(20, status=503)
+
+    with pytest.raises(JiraUnavailable):
+        run(request_approval, taskToken="token-1")
+
+    workflow.jira.clear_faults()
+    run(request_approval, taskToken="token-2")
+    assert sum("Approval needed" in c for c in workflow.jira.comments("OPS-1")) == 1
+
+
+def test_fulfil_sends_one_idempotency_key_per_execution(workflow: Workflow) -> None:
+    request_key = validated(workflow)
+
+    first = run(fulfil_request, requestKey=request_key)
+    second = run(fulfil_request, requestKey=request_key)
+
+    assert first["fulfilmentId"] == second["fulfilmentId"]
+    keys = {
+        r["headers"]["Idempotency-Key"]
+        for r in workflow.external.requests
+        if r["path"].endswith("fulfil")
+    }
+    assert keys == {EXECUTION}
+    assert workflow.record("OPS-1")["fulfilment_id"] == first["fulfilmentId"]
+
+
+def test_report_fulfilled_comments_and_moves_the_issue_to_done(workflow: Workflow) -> None:
+    validated(workflow)
+
+    run(report_outcome, outcome="fulfilled", fulfilmentId="FUL-1")
+    run(report_outcome, outcome="fulfilled", fulfilmentId="FUL-1")
+
+    assert workflow.record("OPS-1")["state"] == "FULFILLED"
+    assert workflow.jira.status("OPS-1") == "Done"
+    assert sum("FUL-1" in c for c in workflow.jira.comments("OPS-1")) == 1
+
+
+def test_report_timeout_tells_jira_nothing_was_provisioned(workflow: Workflow) -> None:
+    validated(workflow)
+
+    run(report_outcome, outcome="approval_timed_out")
+
+    assert workflow.record("OPS-1")["state"] == "APPROVAL_TIMED_OUT"
+    assert any("No decision arrived" in c for c in workflow.jira.comments("OPS-1"))
+
+
+def test_record_failure_keeps_the_cause_and_tells_jira_a_short_reason(workflow: Workflow) -> None:
+    validated(workflow)
+    cause = json.dumps(
+        {
+            "errorMessage": "enrich answered 503",
+            "errorType": "ExternalServiceUnavailable",
+            "stackTrace": ['  File "/var/task/x.py", line 1, in secret_internals'],
+        }
+    )
+
+    run(record_failure, error="ExternalServiceUnavailable", cause=cause)
+
+    record = workflow.record("OPS-1")
+    assert record["state"] == "FAILED"
+    assert record["failure_cause"] == "ExternalServiceUnavailable: enrich answered 503"
+    comments = workflow.jira.comments("OPS-1")
+    assert any("enrich answered 503" in c for c in comments)
+    assert not any("secret_internals" in c or "Traceback" in c for c in comments)
+    assert workflow.jira.status("OPS-1") == "Failed"

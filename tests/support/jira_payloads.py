@@ -1,0 +1,76 @@
+"""Jira Cloud webhook payloads shaped like the real ones (only the fields we need, plus noise)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def issue_fields(
+    key: str,
+    summary: str = "Grant read access to the billing bucket",
+    issue_type: str = "Service Request",
+    status: str = "To Do",
+    description: str | None = "Finance needs read access for the quarterly audit.",
+    labels: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    project = key.split("-", maxsplit=1)[0]
+    return {
+        "id": "10001",
+        "self": f"https://example.atlassian.net/rest/api/3/issue/{key}",
+        "key": key,
+        "fields": {
+            "project": {"key": project, "name": f"{project} project", "id": "10000"},
+            "issuetype": {"name": issue_type, "id": "10100"},
+            "status": {"name": status, "id": "3"},
+            "summary": summary,
+            "description": None
+            if description is None
+            else {
+                "type": "doc",
+                "version": 1,
+                "content": [
+                    {"type": "paragraph", "content": [{"type": "text", "text": description}]}
+                ],
+            },
+            "labels": list(labels),
+            "reporter": {"displayName": "Alice Reporter", "accountId": "557058:alice"},
+            "priority": {"name": "Medium"},
+            "customfield_10020": None,
+        },
+    }
+
+
+def issue_created(key: str, **fields: Any) -> bytes:
+    payload = {
+        "timestamp": 1764300000000,
+        "webhookEvent": "jira:issue_created",
+        "issue_event_type_name": "issue_created",
+        "user": {"displayName": "Alice Reporter", "accountId": "557058:alice"},
+        "issue": issue_fields(key, **fields),
+    }
+    return json.dumps(payload).encode()
+
+
+def status_changed(
+    key: str, from_status: str, to_status: str, actor: str = "Bob Approver", **fields: Any
+) -> bytes:
+    payload = {
+        "timestamp": 1764300000000,
+        "webhookEvent": "jira:issue_updated",
+        "issue_event_type_name": "issue_generic",
+        "user": {"displayName": actor, "accountId": "557058:bob"},
+        "issue": issue_fields(key, status=to_status, **fields),
+        "changelog": {
+            "id": "10500",
+            "items": [
+                {
+                    "field": "status",
+                    "fieldtype": "jira",
+                    "fromString": from_status,
+                    "toString": to_status,
+                }
+            ],
+        },
+    }
+    return json.dumps(payload).encode()
