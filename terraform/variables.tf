@@ -59,6 +59,11 @@ variable "lambda_package_path" {
   description = "Path of the zip built by scripts/build_lambda.py; null reads it from build/lambda.json."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.lambda_package_path == null || fileexists(coalesce(var.lambda_package_path, "-"))
+    error_message = "lambda_package_path does not exist: run `make build` first."
+  }
 }
 
 variable "lambda_architecture" {

@@ -95,7 +95,6 @@ data "aws_iam_policy_document" "key_policy" {
 resource "aws_kms_key" "this" {
   description             = "${var.name_prefix}: data, secrets, logs and workflow state"
   enable_key_rotation     = true
-  rotation_period_in_days = 365
   deletion_window_in_days = var.deletion_window_in_days
   policy                  = data.aws_iam_policy_document.key_policy.json
 }

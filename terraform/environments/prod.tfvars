@@ -1,0 +1,49 @@
+# prod: the values DEPLOYMENT_CHECKLIST.md names; real endpoints, no mocks.
+environment = "prod"
+aws_region  = "eu-west-1"
+
+allow_destroy_with_data  = false
+enable_s3_access_logging = true
+enable_vpc               = false # true + vpc_subnet_ids + vpc_security_group_ids where policy requires VPC placement
+enable_xray              = true
+
+jira_base_url        = "https://acme.atlassian.net" # your Jira Cloud site
+trigger_project_keys = ["OPS"]
+trigger_issue_types  = ["Service Request", "Task"]
+
+enable_mock_apis = false
+enrich_api_url   = "https://enrichment.example.com/v1/enrich" # your enrichment service
+fulfil_api_url   = "https://fulfilment.example.com/v1/fulfil" # your fulfilment service
+
+state_machine_timeout_seconds  = 7200
+approval_timeout_seconds       = 3600
+reconciler_schedule_expression = "rate(5 minutes)"
+
+log_level                   = "INFO"
+log_retention_days          = 365
+artifact_retention_days     = 365
+state_machine_log_level     = "ERROR"
+api_execution_logging_level = "ERROR"
+
+lambda_reserved_concurrency = 10
+
+dynamodb_billing_mode = "PROVISIONED"
+dynamodb_capacity = {
+  read_min           = 5
+  read_max           = 200
+  write_min          = 5
+  write_max          = 200
+  target_utilisation = 70
+}
+
+api_throttling = {
+  rate_limit  = 50
+  burst_limit = 100
+}
+api_quota_per_day = 50000
+
+# waf_acl_arn   = "arn:aws:wafv2:eu-west-1:<account>:regional/webacl/<name>/<id>"
+# custom_domain = { domain_name = "jira-workflow.example.com", certificate_arn = "arn:aws:acm:eu-west-1:<account>:certificate/<id>" }
+# alert_emails  = ["oncall@example.com"]
+
+budget_amount = 300

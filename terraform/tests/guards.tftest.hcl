@@ -1,0 +1,71 @@
+# Misconfigurations are refused at plan time with a reason.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  environment          = "dev"
+  jira_base_url        = "https://acme.atlassian.net"
+  trigger_project_keys = ["OPS"]
+  trigger_issue_types  = ["Service Request"]
+  enable_mock_apis     = true
+  lambda_package_path  = "tests/fixtures/lambda-fixture.zip"
+}
+
+run "unknown_environment_is_rejected" {
+  command = plan
+  variables {
+    environment = "qa"
+  }
+  expect_failures = [var.environment]
+}
+
+run "approval_must_end_before_the_execution_times_out" {
+  command = plan
+  variables {
+    state_machine_timeout_seconds = 7200
+    approval_timeout_seconds      = 7200
+  }
+  expect_failures = [var.approval_timeout_seconds]
+}
+
+run "prod_refuses_mock_apis" {
+  command = plan
+  variables {
+    environment = "prod"
+  }
+  expect_failures = [terraform_data.deployment_guard]
+}
+
+run "real_endpoints_required_without_mocks" {
+  command = plan
+  variables {
+    enable_mock_apis = false
+  }
+  expect_failures = [terraform_data.deployment_guard]
+}
+
+run "vpc_needs_subnets" {
+  command = plan
+  variables {
+    enable_vpc = true
+  }
+  expect_failures = [var.vpc_subnet_ids, var.vpc_security_group_ids]
+}
+
+run "plain_http_jira_only_locally" {
+  command = plan
+  variables {
+    jira_base_url = "http://acme.atlassian.net"
+  }
+  expect_failures = [var.jira_base_url]
+}
+
+run "missing_package_is_reported" {
+  command = plan
+  variables {
+    lambda_package_path = "tests/fixtures/no-such-package.zip"
+  }
+  expect_failures = [var.lambda_package_path]
+}
