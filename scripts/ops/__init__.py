@@ -1,0 +1,1 @@
+"""Runbook tools: each module is a script with --help (see docs/runbooks/)."""
