@@ -1,0 +1,105 @@
+# Terraform: tests (fmt, validate, terraform test per environment, checkov), plan and apply
+# per workspace, and the state bootstrap. Everything runs offline when the machine has a
+# provider mirror: scripts/terraform_cli_config.py finds it and writes the CLI config.
+
+TF_ROOT        := terraform
+TF_BOOTSTRAP   := $(TF_ROOT)/bootstrap
+TF_ENVIRONMENTS := local dev staging prod
+TF_LOCAL       := .local/terraform
+TF_CLI_RC      := $(TF_LOCAL)/cli.tfrc
+# Each use gets its own data dir, so tests never disturb a developer's dev/prod init.
+TF_TEST_DATA   := $(abspath $(TF_LOCAL)/data-test)
+TF_BOOT_DATA   := $(abspath $(TF_LOCAL)/data-bootstrap-$(ENV))
+TF_ENV_DATA    := $(abspath $(TF_LOCAL)/data-$(ENV))
+TF             := TF_CLI_CONFIG_FILE=$(abspath $(TF_CLI_RC)) TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 terraform
+TF_TEST_VARS   := -var lambda_package_path=tests/fixtures/lambda-fixture.zip
+
+# checkov's dependencies clash with ours, so it lives in its own venv.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV    := .venv-checkov
+CHECKOV_STAMP   := $(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION)
+
+LAMBDA_MANIFEST := build/lambda.json
+# Applies and plans use the package `make build` made; its path comes from the manifest.
+LAMBDA_PACKAGE   = $(abspath $(shell $(PYTHON) -c 'import json; print(json.load(open("$(LAMBDA_MANIFEST)"))["path"])'))
+# ENV=local talks to the emulator: LOCAL_AWS_ENDPOINT=http://127.0.0.1:<port>.
+LOCAL_AWS_ENDPOINT ?=
+
+TEST_TIERS += test-terraform
+
+.PHONY: test-terraform tf-cli-config tf-fmt tf-validate tf-test tf-checkov tf-build-test \
+        tf-env-check tf-init plan apply tf-bootstrap
+
+$(TF_CLI_RC): scripts/terraform_cli_config.py
+	@$(PYTHON) scripts/terraform_cli_config.py $@
+
+tf-cli-config: $(TF_CLI_RC) ## Write the Terraform CLI config (local provider mirror if found)
+
+$(CHECKOV_STAMP):
+	@echo "==> creating $(CHECKOV_VENV) with checkov==$(CHECKOV_VERSION)"
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	@rm -f $(CHECKOV_VENV)/.checkov-* && touch $@
+
+tf-fmt: ## terraform fmt -check over terraform/
+	@echo "==> terraform fmt -check -recursive"
+	@$(TF) -chdir=$(TF_ROOT) fmt -check -recursive -diff
+
+tf-validate: $(TF_CLI_RC) ## terraform validate: root module (with modules) and bootstrap
+	@echo "==> terraform init (no backend) + validate: $(TF_ROOT)"
+	@TF_DATA_DIR=$(TF_TEST_DATA) $(TF) -chdir=$(TF_ROOT) init -backend=false -input=false -no-color >/dev/null
+	@TF_DATA_DIR=$(TF_TEST_DATA) $(TF) -chdir=$(TF_ROOT) validate -no-color
+	@echo "==> terraform init (no backend) + validate: $(TF_BOOTSTRAP)"
+	@TF_DATA_DIR=$(abspath $(TF_LOCAL)/data-bootstrap-test) $(TF) -chdir=$(TF_BOOTSTRAP) init -backend=false -input=false -no-color >/dev/null
+	@TF_DATA_DIR=$(abspath $(TF_LOCAL)/data-bootstrap-test) $(TF) -chdir=$(TF_BOOTSTRAP) validate -no-color
+
+tf-test: tf-validate ## terraform test (mock AWS): guards and IAM once, then every environment's tfvars
+	@echo "==> terraform test: guards, least privilege"
+	@TF_DATA_DIR=$(TF_TEST_DATA) $(TF) -chdir=$(TF_ROOT) test -no-color \
+	  -filter=tests/guards.tftest.hcl -filter=tests/iam.tftest.hcl
+	@for env in $(TF_ENVIRONMENTS); do \
+	  echo "==> terraform test: environments/$$env.tfvars"; \
+	  TF_DATA_DIR=$(TF_TEST_DATA) $(TF) -chdir=$(TF_ROOT) test -no-color -filter=tests/environment.tftest.hcl \
+	    -var-file=environments/$$env.tfvars $(TF_TEST_VARS) || exit 1; \
+	done
+
+tf-checkov: $(CHECKOV_STAMP) ## checkov over terraform/: 0 failed checks, skips listed with reasons
+	@$(PYTHON) tests/terraform/run_checkov.py --checkov $(CHECKOV_VENV)/bin/checkov
+
+tf-build-test: deps ## Unit tests of the package builder and the CLI-config writer
+	$(PY) -m pytest tests/terraform -q
+
+test-terraform: tf-fmt tf-test tf-checkov tf-build-test ## Terraform tier: fmt, validate, terraform test per env, checkov
+
+# ---- plan / apply per workspace ---------------------------------------------------------
+
+tf-env-check:
+	@test -n "$(filter $(ENV),$(TF_ENVIRONMENTS))" || { echo "ENV must be one of: $(TF_ENVIRONMENTS) (got '$(ENV)')"; exit 1; }
+	@test "$(ENV)" != local || test -n "$(LOCAL_AWS_ENDPOINT)" || \
+	  { echo "ENV=local needs LOCAL_AWS_ENDPOINT=http://127.0.0.1:<port> (the emulator)"; exit 1; }
+
+TF_LOCAL_BACKEND = $(if $(filter local,$(ENV)),-backend-config='endpoints={s3="$(LOCAL_AWS_ENDPOINT)"}')
+TF_LOCAL_VARS    = $(if $(filter local,$(ENV)),-var aws_endpoint_url=$(LOCAL_AWS_ENDPOINT))
+TF_PLAN_ARGS     = -input=false -var-file=environments/$(ENV).tfvars -var lambda_package_path=$(LAMBDA_PACKAGE) $(TF_LOCAL_VARS)
+
+tf-init: tf-env-check $(TF_CLI_RC)
+	@echo "==> terraform init: backend environments/$(ENV).s3.tfbackend, workspace $(ENV)"
+	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) init -reconfigure -input=false \
+	  -backend-config=environments/$(ENV).s3.tfbackend $(TF_LOCAL_BACKEND)
+	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) workspace select -or-create $(ENV)
+
+plan: tf-init $(LAMBDA_MANIFEST) ## Plan ENV=<local|dev|staging|prod> (workspace, tfvars and backend of ENV)
+	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) plan $(TF_PLAN_ARGS) -out=$(abspath $(TF_LOCAL)/$(ENV).tfplan)
+
+apply: plan ## Apply ENV=<...>: the plan just shown, after confirmation (AUTO_APPROVE=1 skips it)
+	@test "$(AUTO_APPROVE)" = 1 || { read -r -p "Apply this plan to $(ENV)? [y/N] " answer; test "$$answer" = y; }
+	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) apply -input=false $(abspath $(TF_LOCAL)/$(ENV).tfplan)
+
+$(LAMBDA_MANIFEST):
+	@$(MAKE) --no-print-directory build
+
+tf-bootstrap: $(TF_CLI_RC) ## Create ENV's state bucket and API Gateway logging role (once per account)
+	@test -n "$(filter $(ENV),dev staging prod)" || { echo "tf-bootstrap needs ENV=dev|staging|prod"; exit 1; }
+	@TF_DATA_DIR=$(TF_BOOT_DATA) $(TF) -chdir=$(TF_BOOTSTRAP) init -input=false
+	@TF_DATA_DIR=$(TF_BOOT_DATA) $(TF) -chdir=$(TF_BOOTSTRAP) apply -input=false -var environment=$(ENV) \
+	  -state=$(abspath $(TF_LOCAL))/bootstrap-$(ENV).tfstate

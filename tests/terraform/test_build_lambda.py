@@ -1,0 +1,85 @@
+"""The Lambda package builder and the Terraform CLI-config writer, without network or AWS."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import build_lambda
+import pytest
+import terraform_cli_config
+
+
+def test_runtime_provided_sdk_is_not_bundled() -> None:
+    requirements = "boto3==1.0\nbotocore==1.44.8\ns3transfer==0.1\npydantic==2.14.4  # why\n\n# c\n"
+    assert build_lambda.bundled_requirements(requirements) == ["pydantic==2.14.4"]
+
+
+def test_package_names_are_normalised() -> None:
+    assert build_lambda.package_name("aws_lambda_powertools==3.37.0") == "aws-lambda-powertools"
+    assert build_lambda.package_name("Typing.Extensions>=4 ; python_version<'3.12'") == (
+        "typing-extensions"
+    )
+
+
+def test_zip_is_byte_for_byte_reproducible(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    (source / "pkg").mkdir(parents=True)
+    (source / "pkg" / "b.py").write_text("B = 2\n")
+    (source / "pkg" / "a.py").write_text("A = 1\n")
+    files = {"pkg/b.py": source / "pkg" / "b.py", "pkg/a.py": source / "pkg" / "a.py"}
+
+    first, second = tmp_path / "1.zip", tmp_path / "2.zip"
+    build_lambda.write_zip(files, first)
+    (source / "pkg" / "a.py").touch()  # a newer mtime must not change the bytes
+    build_lambda.write_zip(dict(reversed(list(files.items()))), second)
+
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as archive:
+        assert archive.namelist() == ["pkg/a.py", "pkg/b.py"]
+        assert {info.date_time for info in archive.infolist()} == {build_lambda.ZIP_EPOCH}
+
+
+def test_package_files_skip_bytecode_and_the_cache_stamp(tmp_path: Path) -> None:
+    deps = tmp_path / "deps"
+    (deps / "lib" / "__pycache__").mkdir(parents=True)
+    (deps / "lib" / "__init__.py").write_text("")
+    (deps / "lib" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
+    (deps / ".requirements-sha256").write_text("abc")
+
+    names = build_lambda.package_files(deps)
+
+    assert "lib/__init__.py" in names
+    assert not [name for name in names if name.endswith(".pyc") or "sha256" in name]
+    assert "jira_workflow/__init__.py" in names  # the package itself is always included
+
+
+def _mirror(root: Path, platform: str) -> Path:
+    (root / "registry.terraform.io" / "hashicorp" / "aws" / "5.100.0" / platform).mkdir(
+        parents=True
+    )
+    return root
+
+
+def test_cli_config_uses_a_mirror_that_holds_the_provider(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mirror = _mirror(tmp_path / "mirror", terraform_cli_config.host_platform())
+    monkeypatch.setenv("TF_PROVIDER_MIRROR", str(mirror))
+
+    config = terraform_cli_config.render_config(
+        terraform_cli_config.find_mirror(["hashicorp/aws"]), ["hashicorp/aws"]
+    )
+
+    assert f'path    = "{mirror.resolve()}"' in config
+    assert 'exclude = ["registry.terraform.io/hashicorp/aws"]' in config
+
+
+def test_mirror_for_another_platform_is_ignored(tmp_path: Path) -> None:
+    mirror = _mirror(tmp_path / "mirror", "plan9_mips")
+    assert not terraform_cli_config.holds_providers(mirror, ["hashicorp/aws"])
+
+
+def test_without_a_mirror_the_registry_is_used() -> None:
+    config = terraform_cli_config.render_config(None, ["hashicorp/aws"])
+    assert "provider_installation" not in config
