@@ -14,6 +14,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from moto import mock_aws
 
 from jira_workflow.domain.signature import sign
+from local_cloud.dynamodb_atomic import patch_atomic_dynamodb_writes
 from local_cloud.fake_jira import FakeJira
 from statemachine import render
 from tests.support.external_api_server import ExternalApiServer
@@ -116,6 +117,12 @@ def _create_state_machine(sfn: Any, iam: Any) -> str:
     return sfn.create_state_machine(name="jira-workflow-test", definition=definition, roleArn=role)[
         "stateMachineArn"
     ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def atomic_dynamodb_writes() -> None:
+    """moto's conditional writes race across threads; DynamoDB's do not (see the module)."""
+    patch_atomic_dynamodb_writes()
 
 
 @pytest.fixture
