@@ -1,0 +1,103 @@
+"""redrive.py against moto: which executions are redriven, and which are left alone."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from ops import redrive
+
+from tests.functional.conftest import Workflow
+
+
+class RecordingSfn:
+    """moto's Step Functions, plus RedriveExecution (which moto lacks) recorded in a list."""
+
+    def __init__(self, sfn: Any, errors: dict[str, str]) -> None:
+        self._sfn = sfn
+        self._errors = errors
+        self.redriven: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sfn, name)
+
+    def describe_execution(self, executionArn: str) -> dict[str, Any]:  # noqa: N803 - boto3's name
+        detail = dict(self._sfn.describe_execution(executionArn=executionArn))
+        if executionArn in self._errors:
+            detail["error"] = self._errors[executionArn]
+        return detail
+
+    def redrive_execution(self, executionArn: str) -> dict[str, Any]:  # noqa: N803
+        self.redriven.append(executionArn)
+        return {"redriveDate": datetime.now(UTC)}
+
+
+def _stopped(workflow: Workflow, name: str) -> str:
+    arn = workflow.sfn.start_execution(
+        stateMachineArn=workflow.state_machine_arn, name=name, input=json.dumps({"issueKey": name})
+    )["executionArn"]
+    workflow.sfn.stop_execution(executionArn=arn, error="States.Runtime", cause="test")
+    return str(arn)
+
+
+def _since() -> datetime:
+    return datetime.now(UTC) - timedelta(hours=1)
+
+
+def test_unhandled_failures_are_redriven_and_handled_ones_left(workflow: Workflow) -> None:
+    aborted = _stopped(workflow, "aborted-during-rollback")
+    handled = _stopped(workflow, "reported-to-jira")
+    sfn = RecordingSfn(workflow.sfn, {handled: redrive.HANDLED_FAILURE_ERROR})
+    failed = redrive.find_failed(sfn, workflow.state_machine_arn, _since())
+    assert {f.name for f in failed} == {"aborted-during-rollback", "reported-to-jira"}
+    done = redrive.redrive(sfn, failed, dry_run=False)
+    assert done == sfn.redriven == [aborted]
+    advice = {f.name: f.advice for f in failed}
+    assert advice["reported-to-jira"].startswith("handled failure")
+
+
+def test_dry_run_redrives_nothing(workflow: Workflow) -> None:
+    _stopped(workflow, "one")
+    sfn = RecordingSfn(workflow.sfn, {})
+    failed = redrive.find_failed(sfn, workflow.state_machine_arn, _since())
+    assert len(redrive.redrive(sfn, failed, dry_run=True)) == 1
+    assert sfn.redriven == []
+
+
+def test_running_executions_are_not_listed(workflow: Workflow) -> None:
+    workflow.sfn.start_execution(stateMachineArn=workflow.state_machine_arn, name="still-running")
+    assert redrive.find_failed(workflow.sfn, workflow.state_machine_arn, _since()) == []
+
+
+def test_not_redrivable_status_is_explained(workflow: Workflow) -> None:
+    arn = _stopped(workflow, "too-old")
+    sfn = RecordingSfn(workflow.sfn, {})
+    sfn.describe_execution = lambda **_: {  # type: ignore[method-assign]
+        "redriveStatus": "NOT_REDRIVABLE",
+        "redriveStatusReason": "Execution redrivable period exceeded.",
+    }
+    failed = redrive.find_failed(sfn, workflow.state_machine_arn, _since())
+    assert failed[0].arn == arn
+    assert failed[0].advice == "Execution redrivable period exceeded."
+    assert redrive.redrive(sfn, failed, dry_run=False) == []
+
+
+def test_cli_list(workflow: Workflow, capsys: pytest.CaptureFixture[str]) -> None:
+    _stopped(workflow, "listed")
+    code = redrive.main(
+        [
+            "--env",
+            "test",
+            "--region",
+            "eu-west-1",
+            "--state-machine-arn",
+            workflow.state_machine_arn,
+            "list",
+        ]
+    )
+    out = capsys.readouterr()
+    assert code == 0
+    assert "listed" in out.out
+    assert "1 unsuccessful, 1 redrivable" in out.err
