@@ -182,3 +182,24 @@ def test_task_token_never_reaches_the_logs(
 
     captured = capsys.readouterr()
     assert TOKEN not in captured.out + captured.err
+
+
+def test_unexpected_step_functions_error_is_503_without_the_token(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    awaiting_approval(workflow, "OPS-1")
+
+    def refused(**kwargs: Any) -> None:
+        message = f"Invalid token {kwargs['taskToken']}"
+        raise ClientError(
+            {"Error": {"Code": "InternalFailure", "Message": message}}, "SendTaskSuccess"
+        )
+
+    monkeypatch.setattr(container().executions._client, "send_task_success", refused)
+
+    response = decide({"issueKey": "OPS-1", "decision": "approved", "actor": "a"})
+
+    assert response["statusCode"] == 503
+    assert workflow.record("OPS-1")["state"] == "AWAITING_APPROVAL"
+    captured = capsys.readouterr()
+    assert TOKEN not in response["body"] + captured.out + captured.err

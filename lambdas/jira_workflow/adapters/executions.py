@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from jira_workflow.domain.errors import ApprovalExpired, StartThrottled
+from jira_workflow.domain.errors import ApprovalExpired, StartThrottled, TaskCompletionFailed
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -79,8 +79,10 @@ class Executions:
             # The token itself never goes into the message: only the reason.
             raise ApprovalExpired(f"the approval can no longer be completed ({code})") from None
         if code in _THROTTLING_ERRORS:
-            raise StartThrottled(f"Step Functions throttled the decision ({code})") from exc
-        raise exc
+            raise StartThrottled(f"Step Functions throttled the decision ({code})") from None
+        # Anything else: keep only the code. AWS error messages about a task may quote the
+        # token, and this exception may be logged with its traceback.
+        raise TaskCompletionFailed(f"Step Functions refused the decision ({code})") from None
 
 
 def _error_code(exc: ClientError) -> str:

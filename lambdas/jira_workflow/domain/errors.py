@@ -88,3 +88,7 @@ class ApprovalExpired(WorkflowError):
 
 class StartThrottled(RetryableError):
     """Step Functions throttled StartExecution; the sender should retry."""
+
+
+class TaskCompletionFailed(RetryableError):
+    """Step Functions refused SendTaskSuccess/Failure for a reason other than a closed task."""
