@@ -29,7 +29,8 @@ if __package__ in (None, ""):
 from ops.common import OpsError, Target, add_target_arguments, progress, run, target_from_args
 
 WEBHOOK_METHOD_PATH = "/~1jira~1webhook/POST"  # stage patch path: "/" in a resource is ~1
-WEBHOOK_SETTINGS_KEY = "jira/webhook/POST"
+# GetStage keys method settings by "jira/webhook/POST"; the emulator keeps the escaped path
+WEBHOOK_SETTINGS_KEYS = ("jira/webhook/POST", "~1jira~1webhook/POST")
 SCHEDULE_FIELDS = (
     "Name",
     "GroupName",
@@ -63,7 +64,8 @@ def find_api(target: Target) -> Api:
 def webhook_throttle(target: Target, api: Api) -> tuple[float, int] | None:
     """The webhook method's own throttle override, or None when it follows the stage."""
     stage = target.client("apigateway").get_stage(restApiId=api.rest_api_id, stageName=api.stage)
-    settings = stage.get("methodSettings", {}).get(WEBHOOK_SETTINGS_KEY)
+    all_settings = stage.get("methodSettings", {})
+    settings = next((all_settings[k] for k in WEBHOOK_SETTINGS_KEYS if k in all_settings), None)
     if not settings:
         return None
     return float(settings.get("throttlingRateLimit", -1)), int(
