@@ -1,0 +1,212 @@
+"""Which webhook deliveries start a request, decide an approval, or are ignored."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from jira_workflow.domain.requests import Decision
+from jira_workflow.domain.trigger import DecideApproval, Ignore, StartRequest, classify
+from jira_workflow.models.jira_webhook import JiraWebhook
+from jira_workflow.models.settings import TriggerSettings
+from tests.support.jira_payloads import issue_created, status_changed
+
+RULE = TriggerSettings.model_validate(
+    {
+        "TRIGGER_PROJECT_KEYS": "OPS,IT",
+        "TRIGGER_ISSUE_TYPES": "Service Request,Task",
+        "TRIGGER_STATUS": "Submitted",
+        "APPROVE_STATUS": "Approved",
+        "REJECT_STATUS": "Rejected",
+    }
+)
+ANY_ISSUE = TriggerSettings.model_validate(
+    {"TRIGGER_PROJECT_KEYS": "", "TRIGGER_ISSUE_TYPES": " , "}
+)
+
+_DELETE = object()  # marks a key to remove from the payload
+
+
+def webhook(raw: bytes, **changes: Any) -> JiraWebhook:
+    """The payload with `a__b=value` set (or removed with _DELETE), parsed as the handler does."""
+    document = json.loads(raw)
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        node = document
+        for part in parents:
+            node = node[part]
+        if value is _DELETE:
+            del node[last]
+        else:
+            node[last] = value
+    return JiraWebhook.model_validate(document)
+
+
+# ---- created --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "rule", "expected"),
+    [
+        pytest.param(issue_created("OPS-1"), RULE, StartRequest("OPS-1"), id="configured"),
+        pytest.param(
+            issue_created("IT-7", issue_type="Task"), RULE, StartRequest("IT-7"), id="second"
+        ),
+        pytest.param(
+            issue_created("HR-3"), RULE, Ignore("project HR is not configured"), id="project"
+        ),
+        pytest.param(
+            issue_created("OPS-2", issue_type="Bug"),
+            RULE,
+            Ignore("issue type Bug is not configured"),
+            id="type",
+        ),
+        pytest.param(
+            issue_created("HR-3", issue_type="Bug"), ANY_ISSUE, StartRequest("HR-3"), id="any"
+        ),
+    ],
+)
+def test_created_issue_starts_only_in_configured_project_and_type(
+    raw: bytes, rule: TriggerSettings, expected: object
+) -> None:
+    assert classify(webhook(raw), rule) == expected
+
+
+def test_project_and_type_match_is_exact() -> None:
+    # Project keys and issue types are identifiers, not statuses: no case folding.
+    assert isinstance(classify(webhook(issue_created("OPS-1", issue_type="task")), RULE), Ignore)
+
+
+@pytest.mark.parametrize(
+    "event", ["jira:issue_deleted", "comment_created", "jira:worklog_updated", "JIRA:ISSUE_CREATED"]
+)
+def test_unknown_event_is_ignored_with_its_name(event: str) -> None:
+    action = classify(webhook(issue_created("OPS-1"), webhookEvent=event), RULE)
+
+    assert action == Ignore(f"event {event} is not handled")
+
+
+# ---- updated: status changes ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["Submitted", "submitted", "SUBMITTED"])
+def test_move_into_trigger_status_starts_a_request(status: str) -> None:
+    action = classify(webhook(status_changed("OPS-1", "To Do", status)), RULE)
+
+    assert action == StartRequest("OPS-1")
+
+
+@pytest.mark.parametrize(
+    ("status", "decision"),
+    [
+        ("Approved", Decision.APPROVED),
+        ("approved", Decision.APPROVED),
+        ("APPROVED", Decision.APPROVED),
+        ("Rejected", Decision.REJECTED),
+        ("rEjEcTeD", Decision.REJECTED),
+    ],
+)
+def test_move_into_decision_status_decides_the_approval(status: str, decision: Decision) -> None:
+    action = classify(webhook(status_changed("OPS-1", "Awaiting Approval", status)), RULE)
+
+    assert isinstance(action, DecideApproval)
+    assert action.decision.issue_key == "OPS-1"
+    assert action.decision.decision is decision
+    assert action.decision.actor == "Bob Approver"
+    assert action.decision.source == "webhook"
+    assert status in action.decision.comment
+
+
+@pytest.mark.parametrize(
+    ("user", "actor"),
+    [
+        pytest.param({"displayName": "Bob", "accountId": "557058:bob"}, "Bob", id="display-name"),
+        pytest.param({"displayName": "", "accountId": "557058:bob"}, "557058:bob", id="empty-name"),
+        pytest.param({"accountId": "557058:bob"}, "557058:bob", id="account-id"),
+        pytest.param({}, "jira", id="empty-user"),
+        pytest.param({"displayName": None, "accountId": None}, "jira", id="nulls"),
+        pytest.param(_DELETE, "jira", id="no-user"),
+    ],
+)
+def test_decision_actor_falls_back_from_display_name_to_account_id_to_jira(
+    user: object, actor: str
+) -> None:
+    action = classify(webhook(status_changed("OPS-1", "Awaiting", "Approved"), user=user), RULE)
+
+    assert isinstance(action, DecideApproval)
+    assert action.decision.actor == actor
+
+
+def test_status_change_to_other_status_is_ignored_with_the_status() -> None:
+    action = classify(webhook(status_changed("OPS-1", "To Do", "In Progress")), RULE)
+
+    assert action == Ignore("status change to In Progress is not a trigger")
+
+
+def test_update_without_changelog_is_ignored() -> None:
+    action = classify(
+        webhook(status_changed("OPS-1", "To Do", "Submitted"), changelog=_DELETE), RULE
+    )
+
+    assert action == Ignore("no status change")
+
+
+def test_update_changing_only_other_fields_is_ignored() -> None:
+    items = [
+        {"field": "summary", "fromString": "a", "toString": "Submitted"},
+        {"field": "assignee", "fromString": None, "toString": "Approved"},
+    ]
+    action = classify(
+        webhook(status_changed("OPS-1", "To Do", "Submitted"), changelog__items=items), RULE
+    )
+
+    assert action == Ignore("no status change")
+
+
+def test_status_item_among_other_changes_is_found() -> None:
+    items = [
+        {"field": "summary", "fromString": "a", "toString": "b"},
+        {"field": "status", "fromString": "To Do", "toString": "Submitted"},
+    ]
+    action = classify(
+        webhook(status_changed("OPS-1", "To Do", "Submitted"), changelog__items=items), RULE
+    )
+
+    assert action == StartRequest("OPS-1")
+
+
+def test_status_change_outside_configured_project_is_ignored() -> None:
+    action = classify(webhook(status_changed("HR-1", "Awaiting", "Approved")), RULE)
+
+    assert action == Ignore("project HR is not configured")
+
+
+def test_status_change_of_unconfigured_type_is_ignored() -> None:
+    action = classify(
+        webhook(status_changed("OPS-1", "To Do", "Submitted", issue_type="Bug")), RULE
+    )
+
+    assert action == Ignore("issue type Bug is not configured")
+
+
+def test_empty_lists_accept_any_project_and_type_for_status_changes() -> None:
+    raw = status_changed("HR-9", "Awaiting", "Rejected", issue_type="Bug")
+
+    action = classify(webhook(raw), ANY_ISSUE)
+
+    assert isinstance(action, DecideApproval)
+    assert action.decision.decision is Decision.REJECTED
+
+
+def test_empty_configured_status_never_matches() -> None:
+    rule = TriggerSettings.model_validate({"TRIGGER_STATUS": "", "APPROVE_STATUS": ""})
+    items = [{"field": "status", "fromString": "To Do", "toString": ""}]
+
+    assert classify(webhook(status_changed("OPS-1", "To Do", "Approved")), rule) == Ignore(
+        "status change to Approved is not a trigger"
+    )
+    assert classify(
+        webhook(status_changed("OPS-1", "To Do", "x"), changelog__items=items), rule
+    ) == Ignore("no status change")
