@@ -30,6 +30,10 @@ LAMBDA_SERVICE_ERRORS = {
     "Lambda.TooManyRequestsException",
 }
 STEP_RETRYABLE_ERRORS = {ExternalServiceUnavailable.__name__, JiraUnavailable.__name__}
+API_ONLY_RETRYABLE_ERRORS = {
+    "StartThrottled",  # webhook: StartExecution throttled
+    "TaskCompletionFailed",  # callback: SendTaskSuccess/Failure refused
+}
 ERROR_CLASSES = {
     name
     for name, cls in inspect.getmembers(errors, inspect.isclass)
@@ -207,14 +211,14 @@ def test_only_retryable_domain_errors_are_retried(states: dict[str, dict[str, An
 
 
 def test_retryable_errors_a_step_raises_are_the_ones_named() -> None:
-    # StartThrottled is the webhook's (an API answer), not a step's; the others must be
-    # retried by every Task, so a new RetryableError has to be added to the ASL on purpose.
+    # A new RetryableError is either retried by every Task (add it to the ASL) or raised
+    # only behind the API (answered 503 + Retry-After): decide which, here, on purpose.
     retryable = {
         name
         for name, cls in inspect.getmembers(errors, inspect.isclass)
         if issubclass(cls, RetryableError) and cls is not RetryableError
     }
-    assert retryable - {"StartThrottled"} == STEP_RETRYABLE_ERRORS
+    assert retryable - API_ONLY_RETRYABLE_ERRORS == STEP_RETRYABLE_ERRORS
 
 
 def test_every_custom_error_name_is_a_domain_error_class(
