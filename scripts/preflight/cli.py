@@ -10,9 +10,14 @@ from pathlib import Path
 from preflight import rules as _rules  # noqa: F401 - importing registers the rules
 from preflight.expectations import EXPECTATIONS, expectations_for
 from preflight.plan import Plan
-from preflight.registry import REGISTRY, Context
+from preflight.registry import REGISTRY, Context, ordered_rule_names
 from preflight.report import failures, render_json, render_table, run_rules
-from preflight.terraform import TerraformError, plan_json, select_workspace
+from preflight.terraform import (
+    TerraformError,
+    plan_in_emulator,
+    stack_endpoint,
+    throwaway_emulator,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,13 +26,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="preflight.py",
         description=(
-            "Check a Terraform plan against DEPLOYMENT_CHECKLIST.md. Plans the workspace "
-            "(terraform must be initialised: `make init ENV=<ws>`) or reads --plan-json."
+            "Check a Terraform plan against DEPLOYMENT_CHECKLIST.md and print a pass/fail "
+            "table; exit 1 if any rule fails, 2 if no plan could be made. Plans the "
+            "workspace's tfvars in the local emulator (a running `make local`, --endpoint, "
+            "or a throwaway one), or reads --plan-json (`make preflight PREFLIGHT_AWS=1` "
+            "plans in AWS with mk/terraform.mk and passes the JSON here)."
         ),
     )
     parser.add_argument("--env", choices=sorted(EXPECTATIONS), help="workspace (required)")
     parser.add_argument("--plan-json", type=Path, help="read this `terraform show -json` file")
     parser.add_argument("--save-plan-json", type=Path, help="also write the plan JSON here")
+    parser.add_argument("--endpoint", help="emulator AWS endpoint, e.g. http://127.0.0.1:4566")
+    parser.add_argument(
+        "--emulator", action="store_true", help="a throwaway emulator even if a stack runs"
+    )
+    parser.add_argument("--region", default="eu-west-1", help="emulator region")
     parser.add_argument("--terraform-dir", type=Path, default=REPO_ROOT / "terraform")
     parser.add_argument(
         "--var-file", type=Path, action="append", default=[], help="tfvars (repeatable)"
@@ -41,13 +54,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def progress(message: str) -> None:
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+def make_plan(args: argparse.Namespace) -> dict[str, object]:
+    """Plan in the emulator: a running stack's, --endpoint, or a throwaway one."""
+    var_files = args.var_file or [args.terraform_dir / "environments" / f"{args.env}.tfvars"]
+    endpoint = args.endpoint or (None if args.emulator else stack_endpoint())
+    if endpoint:
+        return plan_in_emulator(args.env, endpoint, var_files, args.tf_arg, args.region, progress)
+    progress("no running stack: planning in a throwaway emulator")
+    with throwaway_emulator() as throwaway:
+        return plan_in_emulator(args.env, throwaway, var_files, args.tf_arg, args.region, progress)
+
+
 def load_plan(args: argparse.Namespace) -> Plan:
     if args.plan_json:
         return Plan.load(args.plan_json)
-    var_files = args.var_file or [args.terraform_dir / "environments" / f"{args.env}.tfvars"]
-    print(f"==> terraform plan for workspace {args.env}", file=sys.stderr)
-    select_workspace(args.terraform_dir, args.env)
-    document = plan_json(args.terraform_dir, var_files, args.tf_arg)
+    document = make_plan(args)
     if args.save_plan_json:
         args.save_plan_json.write_text(json.dumps(document))
     return Plan.from_dict(document)
@@ -56,7 +81,8 @@ def load_plan(args: argparse.Namespace) -> Plan:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.list_rules:
-        for rule in REGISTRY.values():
+        for name in ordered_rule_names():
+            rule = REGISTRY[name]
             print(f"{rule.name:32}  {rule.section} :: {rule.item}")
         return 0
     if not args.env:

@@ -18,7 +18,8 @@ class Expectations:
     require_budget: bool = False
     require_insights_queries: bool = True
     require_provisioned_billing: bool = False
-    required_tags: tuple[str, ...] = ("Project", "Environment")
+    # cost allocation groups by Project/Environment; Stack is what the budget filters on
+    required_tags: tuple[str, ...] = ("Project", "Environment", "Stack", "ManagedBy")
 
 
 EXPECTATIONS: dict[str, Expectations] = {

@@ -1,52 +1,115 @@
 """Produce the plan JSON: `terraform plan -out` then `terraform show -json`.
 
-Initialisation, the CLI config (provider mirror) and the emulator endpoints belong to
-mk/terraform.mk; this module only runs plan and show in an initialised root, with the
-var files and extra arguments the Makefile hands it.
+Plans run in the local emulator (a running `make local` stack's endpoint from
+.local/stack.json, `--endpoint`, or a throwaway moto server). We reuse the local cloud's
+`LocalWorkspace` (its own TF_DATA_DIR, the provider-mirror CLI config, the S3 backend in
+the emulator), so nothing here knows how Terraform is initialised. Plans in AWS are made by
+mk/terraform.mk's `plan` target (see mk/ops.mk) and handed over as JSON.
+
+For a non-local workspace the emulator is reached through AWS_ENDPOINT_URL rather than the
+root module's `aws_endpoint_url` variable: that variable is refused outside `local` by the
+module's deployment guard (which protects `apply`), and a plan applies nothing.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STACK_FILE = REPO_ROOT / ".local" / "stack.json"
+Progress = Callable[[str], None]
+
 
 class TerraformError(RuntimeError):
-    """terraform exited non-zero; the message is its last error line."""
+    """terraform exited non-zero; the message is its first error line."""
 
 
-def _run(args: Sequence[str], cwd: Path, capture: bool) -> str:
-    completed = subprocess.run(
-        ["terraform", f"-chdir={cwd}", *args],
-        check=False,
-        text=True,
-        capture_output=True,
-        env={**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"},
+def stack_endpoint(stack_file: Path = STACK_FILE) -> str | None:
+    """The AWS endpoint of a running `make local` stack, if there is one."""
+    if not stack_file.is_file():
+        return None
+    endpoint = json.loads(stack_file.read_text()).get("aws_endpoint")
+    return str(endpoint) if endpoint else None
+
+
+@contextmanager
+def throwaway_emulator() -> Iterator[str]:
+    """moto's server on a free 127.0.0.1 port for the length of one plan."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        _, port = server.get_host_and_port()
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def _ensure_state_bucket(endpoint: str, region: str, bucket: str) -> None:
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - the emulator's fixed fake credentials
     )
-    if completed.returncode != 0:
-        lines = [line.strip(" │╷╵") for line in completed.stderr.splitlines()]
-        errors = [line for line in lines if line.startswith("Error:")] or lines[-1:] or ["?"]
-        raise TerraformError(f"terraform {args[0]} failed: {errors[0]}")
-    return completed.stdout if capture else ""
+    if bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
 
 
-def select_workspace(root: Path, workspace: str) -> None:
-    _run(["workspace", "select", "-or-create", workspace], root, capture=False)
-
-
-def plan_json(
-    root: Path, var_files: Sequence[Path], extra_args: Sequence[str] = ()
+def plan_in_emulator(
+    environment: str,
+    endpoint: str,
+    var_files: Sequence[Path],
+    extra_args: Sequence[str],
+    region: str,
+    progress: Progress,
 ) -> dict[str, Any]:
-    """Plan into a temporary file and return `terraform show -json` of it."""
-    with tempfile.TemporaryDirectory(prefix="preflight-") as tmp:
-        plan_file = Path(tmp) / "preflight.tfplan"
-        args = ["plan", "-input=false", "-lock=false", f"-out={plan_file}"]
-        args += [f"-var-file={f.resolve()}" for f in var_files]
-        _run([*args, *extra_args], root, capture=False)
-        document: dict[str, Any] = json.loads(_run(["show", "-json", str(plan_file)], root, True))
-        return document
+    from local_cloud.terraform_local import STATE_BUCKET, LocalWorkspace
+    from local_cloud.terraform_local import TerraformError as LocalTerraformError
+
+    class PlanOnlyWorkspace(LocalWorkspace):
+        def environment(self) -> dict[str, str]:
+            env = super().environment()
+            if environment != "local":
+                env["AWS_ENDPOINT_URL"] = self.aws_endpoint
+            return env
+
+    variables = {"aws_endpoint_url": endpoint} if environment == "local" else {}
+    workspace = PlanOnlyWorkspace(
+        aws_endpoint=endpoint,
+        region=region,
+        work_dir=REPO_ROOT / ".local" / "preflight" / environment,
+        variables=variables,
+    )
+    _ensure_state_bucket(endpoint, region, STATE_BUCKET)
+    try:
+        progress(f"terraform init against the emulator at {endpoint}")
+        workspace.init()
+        workspace.run("workspace", "select", "-or-create", environment)
+        with tempfile.TemporaryDirectory(prefix="preflight-") as tmp:
+            plan_file = Path(tmp) / "preflight.tfplan"
+            progress(f"terraform plan for workspace {environment}")
+            workspace.run(
+                "plan",
+                "-input=false",
+                "-lock=false",
+                "-no-color",
+                f"-out={plan_file}",
+                *[f"-var-file={f.resolve()}" for f in var_files],
+                *workspace.var_args(),
+                *extra_args,
+            )
+            shown = workspace.run("show", "-json", str(plan_file), capture=True)
+    except LocalTerraformError as exc:
+        raise TerraformError(str(exc)) from exc
+    document: dict[str, Any] = json.loads(shown)
+    return document

@@ -13,6 +13,7 @@ API = "Deployment / API Gateway"
 
 # Routes that must carry an API key: Jira Automation sends it; Jira's native webhook cannot.
 KEYED_ROUTES = {"callback": "POST /jira/callback", "{issueKey}": "GET /requests/{issueKey}"}
+ROUTE_KEYS = {"callback": KEYED_ROUTES["callback"], "status": KEYED_ROUTES["{issueKey}"]}
 _INDEX = re.compile(r'\[("[^"]*"|[0-9]+)\]$')
 
 
@@ -39,8 +40,10 @@ def keyed_methods(plan: Plan) -> dict[str, list[Resource]]:
     for method in plan.of_type("aws_api_gateway_method"):
         resource = route_resource(plan, method)
         path_part = resource.get("path_part") if resource else None
-        if path_part in KEYED_ROUTES:
-            found[KEYED_ROUTES[path_part]].append(method)
+        # routes built from a table (for_each over a local) are known by their key instead
+        route = KEYED_ROUTES.get(str(path_part)) or ROUTE_KEYS.get(_index(method).strip('"'))
+        if route:
+            found[route].append(method)
     return found
 
 
@@ -113,9 +116,9 @@ def api_request_validation(ctx: Context) -> Outcome:
 @rule("api_waf", SECURITY, "Enable AWS WAF for API Gateway")
 def api_waf(ctx: Context) -> Outcome:
     associations = ctx.plan.of_type("aws_wafv2_web_acl_association")
-    wanted = ctx.plan.variable("waf_web_acl_arn") or ctx.plan.variable("enable_waf")
+    wanted = ctx.plan.variable("waf_acl_arn")
     if not associations and not wanted:
-        return skipped("no web ACL configured (waf_web_acl_arn unset)")
+        return skipped("waf_acl_arn unset: set your regional web ACL in the tfvars to enable")
     if not associations:
         return failed("a web ACL is configured but not associated with the stage")
     return verdict([], f"{len(associations)} web ACL association(s) on the API stage")

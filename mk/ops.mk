@@ -1,0 +1,27 @@
+# Operations: the deployment checklist as code and the smoke test (DEPLOYMENT_CHECKLIST.md,
+# docs/runbooks/). The unit and functional tests of scripts/preflight and scripts/ops run in
+# test-python; nothing is added to TEST_TIERS here.
+#
+# make preflight ENV=prod                  plan prod.tfvars in the emulator (a running
+#                                          `make local`, else a throwaway one) and check it
+# make preflight ENV=prod PREFLIGHT_AWS=1  plan in AWS with mk/terraform.mk's `plan`
+#                                          (credentials, state bucket) and check that plan
+
+PREFLIGHT_ARGS ?=
+PREFLIGHT_AWS  ?=
+SMOKE_ARGS     ?=
+PREFLIGHT_JSON  = $(TF_LOCAL)/$(ENV).plan.json
+
+.PHONY: preflight smoke
+
+preflight: deps $(LAMBDA_MANIFEST) ## Check the checklist against ENV's plan: make preflight ENV=prod [PREFLIGHT_AWS=1]
+ifeq ($(PREFLIGHT_AWS),1)
+	@$(MAKE) --no-print-directory plan ENV=$(ENV)
+	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) show -json $(abspath $(TF_LOCAL)/$(ENV).tfplan) > $(PREFLIGHT_JSON)
+	$(PY) scripts/preflight.py --env $(ENV) --plan-json $(PREFLIGHT_JSON) $(PREFLIGHT_ARGS)
+else
+	$(PY) scripts/preflight.py --env $(ENV) $(PREFLIGHT_ARGS)
+endif
+
+smoke: deps ## Signed test webhook followed to completion: make smoke ENV=<ws> [SMOKE_ARGS=--issue OPS-1]
+	$(PY) scripts/ops/smoke.py --env $(ENV) $(SMOKE_ARGS)
