@@ -18,7 +18,7 @@ data "aws_iam_policy_document" "assume_role" {
 }
 
 resource "aws_iam_role" "this" {
-  name               = var.name
+  name               = "${var.name}-schedule" # the reconciler function's own role is <name>
   description        = "Lets the ${var.name} schedule invoke the reconciler, and nothing else"
   assume_role_policy = data.aws_iam_policy_document.assume_role.json
 }
