@@ -245,8 +245,10 @@ def request_from_payload(payload: Any) -> JiraRequest:
             priority=str((fields.get("priority") or {}).get("name") or ""),
             labels=tuple(str(label) for label in fields.get("labels") or ()),
         )
-    except (KeyError, TypeError) as exc:
+    except KeyError as exc:
         raise InvalidRequest(f"the stored payload misses {exc}") from None
+    except (TypeError, AttributeError):
+        raise InvalidRequest("the stored payload has a field of the wrong type") from None
 
 
 def request_document(request: JiraRequest) -> dict[str, Any]:
