@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import signal
 import sys
@@ -17,7 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 if __package__ in (None, ""):  # run as a script: make `local_cloud` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,6 +33,7 @@ from local_cloud.api_front import ApiGatewayFront
 from local_cloud.faults import FaultPlan
 from local_cloud.lambda_runner import CodeStore, InProcessLambdaRunner
 
+ControlRoute = Callable[[Request, list[str]], tuple[int, Any]]
 ACCOUNT_ID = "123456789012"  # moto's default account: what STS answers to fake credentials
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -68,6 +70,7 @@ class Emulator:
         api_port: int = 0,
         control_port: int = 0,
         code_dir: Path | None = None,
+        function_log: TextIO | None = None,
     ) -> None:
         self.region = region
         self.host = host
@@ -76,11 +79,16 @@ class Emulator:
         self._api_port = api_port
         self._control_port = control_port
         self._code_dir = code_dir
+        self._function_log = function_log
+        # Extra control routes (`/<prefix>/...`) a stack adds, e.g. for its fake Jira.
+        self.control_routes: dict[str, ControlRoute] = {}
         self.api: ApiGatewayFront | None = None
         self._control: BaseWSGIServer | None = None
         self.endpoints: EmulatorEndpoints | None = None
 
     def start(self) -> EmulatorEndpoints:
+        # One access-log line per AWS call drowns everything else; errors still show.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         enable_state_machine_execution()
         self._moto.start()
         _, port = self._moto.get_host_and_port()
@@ -92,6 +100,7 @@ class Emulator:
             base_environment=self.function_base_environment(aws_url),
             code_store=CodeStore(self._code_dir) if self._code_dir else None,
             rewrite_value=self.api.rewrite_execute_api_urls,
+            function_log=self._function_log,
         )
         moto_patches.apply_all(runner, self.faults)
         self.api.start()
@@ -160,8 +169,10 @@ class Emulator:
         if parts == ["faults"] and request.method in ("PUT", "POST"):
             self.faults.update(**(request.get_json(force=True) or {}))
             return 200, self.faults.as_dict()
-        if len(parts) == 3 and parts[0] == "schedules" and parts[2] == "fire":
-            return 200, self.fire_schedule(parts[1], request.args.get("group"))
+        if len(parts) == 4 and parts[0] == "schedules" and parts[3] == "fire":
+            return 200, self.fire_schedule(parts[2], parts[1])
+        if parts and parts[0] in self.control_routes:
+            return self.control_routes[parts[0]](request, parts[1:])
         return 404, {"message": "unknown control route"}
 
 

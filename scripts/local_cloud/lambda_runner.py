@@ -74,20 +74,25 @@ class LambdaContext:
 
 class ThreadLocalStream(io.TextIOBase):
     """`sys.stdout` stand-in: an invocation's prints and log lines go to its own buffer
-    (they become the function's CloudWatch log events) and are echoed to the real stream."""
+    (they become the function's CloudWatch log events) and to `function_sink` (a log
+    file, or stderr), so they never mix with what the command itself prints."""
 
-    def __init__(self, real: TextIO) -> None:
+    def __init__(self, real: TextIO, function_sink: TextIO | None = None) -> None:
         self.real = real
+        self.function_sink = function_sink or real
         self._local = threading.local()
 
     def write(self, text: str) -> int:
         buffer: io.StringIO | None = getattr(self._local, "buffer", None)
-        if buffer is not None:
-            buffer.write(text)
-        return self.real.write(text)
+        if buffer is None:
+            return self.real.write(text)
+        buffer.write(text)
+        self.function_sink.write(text)
+        return len(text)
 
     def flush(self) -> None:
         self.real.flush()
+        self.function_sink.flush()
 
     @contextmanager
     def capture(self) -> Iterator[io.StringIO]:
@@ -107,44 +112,56 @@ def _code_hash(code: bytes) -> str:
 class CodeStore:
     """Extracts each distinct code zip once and makes its packages importable.
 
-    The extracted folder goes at the end of `sys.path`: the project's own package is found
-    there, while compiled dependencies (pydantic_core) resolve from the running venv first,
-    as the zip may hold wheels for Lambda's platform rather than this one.
+    The handler's own top-level package (e.g. `jira_workflow`) is imported from the zip,
+    ahead of anything else on `sys.path` (a source checkout included); the zip's bundled
+    dependencies go at the end, so compiled ones (pydantic_core) resolve from the running
+    venv first: the zip may hold wheels for Lambda's platform rather than this one.
     """
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = root or Path(tempfile.mkdtemp(prefix="local-cloud-code-"))
         self._lock = threading.Lock()
-        self._extracted: dict[str, Path] = {}
-        self._package_owner: dict[str, str] = {}
+        self._package_owner: dict[str, Path] = {}
 
     def ensure_importable(self, code: bytes, handler: str) -> None:
-        """Extract `code` if new; reload the handler's top-level package if its code changed."""
+        """Extract `code` if new; (re)load the handler's top-level package from it."""
         digest = _code_hash(code)
         package = handler.split(".", 1)[0]
         with self._lock:
-            folder = self._extracted.get(digest)
-            if folder is None:
-                folder = self.root / digest
-                with zipfile.ZipFile(io.BytesIO(code)) as archive:
-                    archive.extractall(folder)
-                self._extracted[digest] = folder
-            owner = self._package_owner.get(package)
-            if owner == digest:
+            front = self.root / f"{digest}-{package}"
+            if self._package_owner.get(package) == front:
                 return
-            if owner is not None:
-                self._forget_package(package, self._extracted[owner])
-            sys.path.append(str(folder))
+            extracted = self._extract(code, digest)
+            front.mkdir(parents=True, exist_ok=True)
+            link = front / package
+            if not link.exists() and (extracted / package).exists():
+                link.symlink_to(extracted / package, target_is_directory=True)
+            old_front = self._package_owner.get(package)
+            if old_front is not None and str(old_front) in sys.path:
+                sys.path.remove(str(old_front))
+            sys.path.insert(0, str(front))
+            if str(extracted) not in sys.path:
+                sys.path.append(str(extracted))
+            _forget_modules_outside(package, front)
             importlib.invalidate_caches()
-            self._package_owner[package] = digest
+            self._package_owner[package] = front
 
-    @staticmethod
-    def _forget_package(package: str, old_folder: Path) -> None:
-        """New code for the same package (an update-function-code): drop the old modules."""
-        for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+    def _extract(self, code: bytes, digest: str) -> Path:
+        folder = self.root / digest
+        if not (folder / ".complete").exists():
+            with zipfile.ZipFile(io.BytesIO(code)) as archive:
+                archive.extractall(folder)
+            (folder / ".complete").touch()
+        return folder
+
+
+def _forget_modules_outside(package: str, front: Path) -> None:
+    """Drop modules of `package` loaded from elsewhere (old code, a source checkout), so
+    the next import reads the deployed code; existing references keep working."""
+    for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+        origin = getattr(sys.modules[name], "__file__", None) or ""
+        if not origin.startswith(str(front)):
             del sys.modules[name]
-        if str(old_folder) in sys.path:
-            sys.path.remove(str(old_folder))
 
 
 def resolve_handler(handler: str) -> HandlerFunc:
@@ -173,18 +190,21 @@ class InProcessLambdaRunner:
         base_environment: Mapping[str, str],
         code_store: CodeStore | None = None,
         rewrite_value: Callable[[str], str] | None = None,
+        function_log: TextIO | None = None,
     ) -> None:
         # The variables every function sees before its own: endpoint, region, fake creds.
         self.base_environment = dict(base_environment)
         self.code_store = code_store or CodeStore()
         self.rewrite_value = rewrite_value or (lambda value: value)
         self.environ = env_overlay.install()
-        self.stdout = self._install_stream()
+        self.stdout = self._install_stream(function_log or sys.stderr)
 
     @staticmethod
-    def _install_stream() -> ThreadLocalStream:
+    def _install_stream(function_log: TextIO) -> ThreadLocalStream:
+        # Powertools' Logger binds sys.stdout when the package is first imported, which
+        # happens inside an invocation, i.e. after this replacement.
         if not isinstance(sys.stdout, ThreadLocalStream):
-            sys.stdout = ThreadLocalStream(sys.stdout)
+            sys.stdout = ThreadLocalStream(sys.stdout, function_log)
         return sys.stdout
 
     def function_environment(self, function: MotoLambdaFunction) -> dict[str, str]:

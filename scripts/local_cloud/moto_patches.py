@@ -195,6 +195,46 @@ def patch_start_execution_names_and_faults(faults: FaultPlan) -> None:
     )
 
 
+# ---- S3 ------------------------------------------------------------------------------
+
+
+def _statement_applies_over_tls(statement: dict[str, Any]) -> bool:
+    """False when the statement is conditioned on `aws:SecureTransport` being false."""
+    for operator, values in (statement.get("Condition") or {}).items():
+        if operator not in ("Bool", "BoolIfExists"):
+            continue
+        for key, expected in values.items():
+            if key.lower() != "aws:securetransport":
+                continue
+            wanted = expected if isinstance(expected, list) else [expected]
+            if "true" not in [str(v).lower() for v in wanted]:
+                return False
+    return True
+
+
+def patch_bucket_policy_sees_tls() -> None:
+    """moto ignores the `Bool` condition operator, so the standard TLS-only statement
+    (Deny s3:* when aws:SecureTransport is false) denies every request, Terraform's own
+    uploads included. The emulator stands in for S3's HTTPS endpoint: evaluate the bucket
+    policy as AWS does for a TLS caller, i.e. without the statements that only apply to
+    plain HTTP."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = json.loads(self.policy)
+        statements = policy.get("Statement", [])
+        statements = statements if isinstance(statements, list) else [statements]
+        policy["Statement"] = [s for s in statements if _statement_applies_over_tls(s)]
+        if not policy["Statement"]:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+    _patch(FakeBucket, "get_permission", get_permission, "bucket_policy_sees_tls")
+
+
 def apply_all(runner: InProcessLambdaRunner, faults: FaultPlan) -> list[str]:
     """Install every patch once per process; returns the names applied."""
     import moto
@@ -214,4 +254,5 @@ def apply_all(runner: InProcessLambdaRunner, faults: FaultPlan) -> list[str]:
         patch_list_state_machine_versions()
         patch_send_task_failure_keeps_cause()
         patch_start_execution_names_and_faults(faults)
+        patch_bucket_policy_sees_tls()
         return list(APPLIED)
