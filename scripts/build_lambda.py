@@ -88,7 +88,7 @@ class BuildError(Exception):
 
 def package_name(requirement_line: str) -> str:
     """Normalised distribution name of a `name==version` line (PEP 503)."""
-    name = requirement_line.split(";")[0].split("[")[0]
+    name = requirement_line.split(";", maxsplit=1)[0].split("[", maxsplit=1)[0]
     for separator in ("==", ">=", "<=", "~=", "!=", ">", "<"):
         name = name.split(separator)[0]
     return name.strip().lower().replace("_", "-").replace(".", "-")

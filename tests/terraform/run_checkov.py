@@ -3,9 +3,9 @@
 
 Skips are allowed only inline (`# checkov:skip=<ID>: <reason>`) so each one sits next to
 the resource it excuses; this script prints them all with their reasons and their count,
-so a reviewer sees the full list in CI output.
+so a reviewer sees the full list in CI output. A skip without a reason fails the run.
 
-Usage: run_checkov.py [--checkov PATH] [--directory terraform]
+Usage: run_checkov.py [--checkov PATH] [--directory DIR] [--var-file FILE] [--count-skips-only]
 """
 
 from __future__ import annotations
@@ -14,14 +14,23 @@ import argparse
 import json
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_checkov(checkov: str, directory: Path) -> list[dict[str, Any]]:
-    """checkov's JSON report, one entry per framework (always a list)."""
+@dataclass
+class Scan:
+    """checkov's findings summed over frameworks."""
+
+    passed: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_checkov(checkov: str, directory: Path, var_file: Path | None) -> Scan:
     command = [
         checkov,
         "--directory",
@@ -33,46 +42,62 @@ def run_checkov(checkov: str, directory: Path) -> list[dict[str, Any]]:
         "--compact",
         "--download-external-modules",
         "false",
-        "--skip-download",  # offline: no Prisma Cloud policy download
+        "--skip-download",  # offline: no policy download from the Prisma Cloud platform
     ]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if var_file:
+        command += ["--var-file", str(var_file)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if not result.stdout.strip():
-        raise SystemExit(f"checkov produced no report (exit {result.returncode}): {result.stderr.strip()[-500:]}")
+        reason = result.stderr.strip()[-500:]
+        raise SystemExit(f"checkov produced no report (exit {result.returncode}): {reason}")
     report = json.loads(result.stdout)
-    return report if isinstance(report, list) else [report]
+    scan = Scan()
+    for framework in report if isinstance(report, list) else [report]:
+        results = framework.get("results", {})
+        scan.passed += framework.get("summary", {}).get("passed", 0)
+        scan.failed += results.get("failed_checks", [])
+        scan.skipped += results.get("skipped_checks", [])
+    return scan
+
+
+def skip_reason(skip: dict[str, Any]) -> str:
+    return str(skip.get("check_result", {}).get("suppress_comment", "")).strip()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--checkov", default=str(REPO_ROOT / ".venv-checkov" / "bin" / "checkov"))
     parser.add_argument("--directory", type=Path, default=REPO_ROOT / "terraform")
+    parser.add_argument(
+        "--var-file",
+        type=Path,
+        help="evaluate with these tfvars (default: the variables' defaults, the secure baseline)",
+    )
+    parser.add_argument("--count-skips-only", action="store_true", help="print no skip list")
     args = parser.parse_args(argv)
 
-    print(f"==> checkov over {args.directory.relative_to(REPO_ROOT)}")
-    passed = failed = 0
-    failures: list[dict[str, Any]] = []
-    skips: list[dict[str, Any]] = []
-    for framework in run_checkov(args.checkov, args.directory):
-        summary = framework.get("summary", {})
-        passed += summary.get("passed", 0)
-        failed += summary.get("failed", 0)
-        results = framework.get("results", {})
-        failures += results.get("failed_checks", [])
-        skips += results.get("skipped_checks", [])
+    directory = args.directory.resolve()
+    var_file = args.var_file.resolve() if args.var_file else None
+    values = var_file.relative_to(REPO_ROOT) if var_file else "variable defaults"
+    print(f"==> checkov over {directory.relative_to(REPO_ROOT)} with {values}")
+    scan = run_checkov(args.checkov, directory, var_file)
 
-    for check in failures:
+    for check in scan.failed:
         where = f"{check['file_path']}:{check['file_line_range'][0]}"
         print(f"FAILED {check['check_id']} {check['resource']} ({where}): {check['check_name']}")
+    listing = "" if args.count_skips_only else " (inline, with reasons):"
+    print(
+        f"==> checkov: {scan.passed} passed, {len(scan.failed)} failed, "
+        f"{len(scan.skipped)} skipped{listing}"
+    )
+    if not args.count_skips_only:
+        for skip in sorted(scan.skipped, key=lambda s: (s["check_id"], s["resource"])):
+            print(f"    {skip['check_id']:<12} {skip['resource']:<66} {skip_reason(skip)}")
 
-    print(f"==> checkov: {passed} passed, {failed} failed, {len(skips)} skipped (inline, with reasons):")
-    for skip in sorted(skips, key=lambda s: (s["check_id"], s["resource"])):
-        reason = skip.get("check_result", {}).get("suppress_comment", "").strip()
-        print(f"    {skip['check_id']:<12} {skip['resource']:<70} {reason}")
-    missing_reason = [s for s in skips if not s.get("check_result", {}).get("suppress_comment", "").strip()]
-    if missing_reason:
-        print(f"checkov: {len(missing_reason)} skips have no reason", file=sys.stderr)
-        return 1
-    return 1 if failed else 0
+    unexplained = [skip for skip in scan.skipped if not skip_reason(skip)]
+    if unexplained:
+        print(f"checkov: {len(unexplained)} skips have no reason", file=sys.stderr)
+    return 1 if scan.failed or unexplained else 0
 
 
 if __name__ == "__main__":

@@ -326,56 +326,66 @@ resource "aws_dynamodb_table" "requests" {
 ################################################################################
 
 locals {
-  scaling_targets = local.provisioned ? {
-    table_read = {
-      resource_id = "table/${aws_dynamodb_table.requests.name}"
-      dimension   = "dynamodb:table:ReadCapacityUnits"
-      metric      = "DynamoDBReadCapacityUtilization"
-      min         = var.dynamodb_capacity.read_min
-      max         = var.dynamodb_capacity.read_max
+  # Read and write capacity scale on their own, for the table and for its GSI alike.
+  scaled_dimensions = local.provisioned ? {
+    read = {
+      min    = var.dynamodb_capacity.read_min
+      max    = var.dynamodb_capacity.read_max
+      metric = "DynamoDBReadCapacityUtilization"
     }
-    table_write = {
-      resource_id = "table/${aws_dynamodb_table.requests.name}"
-      dimension   = "dynamodb:table:WriteCapacityUnits"
-      metric      = "DynamoDBWriteCapacityUtilization"
-      min         = var.dynamodb_capacity.write_min
-      max         = var.dynamodb_capacity.write_max
-    }
-    by_state_read = {
-      resource_id = "table/${aws_dynamodb_table.requests.name}/index/by_state"
-      dimension   = "dynamodb:index:ReadCapacityUnits"
-      metric      = "DynamoDBReadCapacityUtilization"
-      min         = var.dynamodb_capacity.read_min
-      max         = var.dynamodb_capacity.read_max
-    }
-    by_state_write = {
-      resource_id = "table/${aws_dynamodb_table.requests.name}/index/by_state"
-      dimension   = "dynamodb:index:WriteCapacityUnits"
-      metric      = "DynamoDBWriteCapacityUtilization"
-      min         = var.dynamodb_capacity.write_min
-      max         = var.dynamodb_capacity.write_max
+    write = {
+      min    = var.dynamodb_capacity.write_min
+      max    = var.dynamodb_capacity.write_max
+      metric = "DynamoDBWriteCapacityUtilization"
     }
   } : {}
 }
 
-resource "aws_appautoscaling_target" "requests" {
-  for_each = local.scaling_targets
+resource "aws_appautoscaling_target" "table" {
+  for_each = local.scaled_dimensions
 
   service_namespace  = "dynamodb"
-  resource_id        = each.value.resource_id
-  scalable_dimension = each.value.dimension
+  resource_id        = "table/${aws_dynamodb_table.requests.name}"
+  scalable_dimension = "dynamodb:table:${title(each.key)}CapacityUnits"
   min_capacity       = each.value.min
   max_capacity       = each.value.max
 }
 
-resource "aws_appautoscaling_policy" "requests" {
-  for_each = local.scaling_targets
+resource "aws_appautoscaling_policy" "table" {
+  for_each = local.scaled_dimensions
 
-  name               = "${var.name_prefix}-${replace(each.key, "_", "-")}"
+  name               = "${var.name_prefix}-requests-${each.key}"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.requests[each.key].service_namespace
-  resource_id        = aws_appautoscaling_target.requests[each.key].resource_id
-  scalable_dimension = aws_appautoscaling_target.requests[each.key].scalable_dimension
+  service_namespace  = aws_appautoscaling_target.table[each.key].service_namespace
+  resource_id        = aws_appautoscaling_target.table[each.key].resource_id
+  scalable_dimension = aws_appautoscaling_target.table[each.key].scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value = var.dynamodb_capacity.target_utilisation
+    predefined_metric_specification {
+      predefined_metric_type = each.value.metric
+    }
+  }
+}
+
+resource "aws_appautoscaling_target" "by_state" {
+  for_each = local.scaled_dimensions
+
+  service_namespace  = "dynamodb"
+  resource_id        = "table/${aws_dynamodb_table.requests.name}/index/by_state"
+  scalable_dimension = "dynamodb:index:${title(each.key)}CapacityUnits"
+  min_capacity       = each.value.min
+  max_capacity       = each.value.max
+}
+
+resource "aws_appautoscaling_policy" "by_state" {
+  for_each = local.scaled_dimensions
+
+  name               = "${var.name_prefix}-requests-by-state-${each.key}"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.by_state[each.key].service_namespace
+  resource_id        = aws_appautoscaling_target.by_state[each.key].resource_id
+  scalable_dimension = aws_appautoscaling_target.by_state[each.key].scalable_dimension
 
   target_tracking_scaling_policy_configuration {
     target_value = var.dynamodb_capacity.target_utilisation
