@@ -30,6 +30,14 @@ data "aws_iam_policy_document" "this" {
     actions   = ["lambda:InvokeFunction"]
     resources = [var.target_function_arn, "${var.target_function_arn}:*"]
   }
+
+  # The schedule's target input is encrypted with the customer key.
+  statement {
+    sid       = "DecryptScheduleInput"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+  }
 }
 
 resource "aws_iam_role_policy" "this" {
