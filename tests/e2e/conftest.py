@@ -1,0 +1,55 @@
+"""One local stack per test session: the real Terraform applied into the emulator, the
+real handlers and ASL, a fake Jira driven from here (see local_cloud.driver)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e_support import (
+    APPROVAL_TIMEOUT_SECONDS,
+    AUTO_APPROVE_MAX_RISK,
+    LateRequest,
+    create_request,
+)
+
+from local_cloud.driver import LocalStackSession, default_state_dir
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[LocalStackSession]:
+    state_dir = default_state_dir("e2e")
+    shutil.rmtree(state_dir / "logs", ignore_errors=True)
+    terraform_dir = os.environ.get("LOCAL_CLOUD_TERRAFORM_DIR")
+    session = LocalStackSession(
+        state_dir,
+        terraform_variables={"auto_approve_max_risk": AUTO_APPROVE_MAX_RISK},
+        approval_timeout_seconds=APPROVAL_TIMEOUT_SECONDS,
+        terraform_dir=Path(terraform_dir) if terraform_dir else None,
+    )
+    try:
+        session.start()
+    except RuntimeError as error:
+        session.stop()
+        log = session.log_file.read_text()[-3000:] if session.log_file.exists() else ""
+        pytest.fail(f"local stack did not start: {error}\n{log}")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def late_request(stack: LocalStackSession) -> LateRequest:
+    """Started before the first test so its approval times out while the others run."""
+    key = create_request(stack, "Late decision")
+    stack.wait_for_state(key, {"AWAITING_APPROVAL"}, timeout=60)
+    return LateRequest(key, time.monotonic())

@@ -1,0 +1,63 @@
+"""Failure paths end to end: the external API down for a while or for good, and a
+decision that arrives after the approval timed out."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from e2e_support import APPROVAL_TIMEOUT_SECONDS, LOW_RISK, LateRequest, create_request
+
+from local_cloud.driver import LocalStackSession
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def enrich_faults(stack: LocalStackSession):  # type: ignore[no-untyped-def]
+    yield stack.set_mock_faults
+    stack.set_mock_faults({})
+
+
+def test_external_api_failing_then_recovering_is_retried(
+    stack: LocalStackSession, enrich_faults
+) -> None:  # type: ignore[no-untyped-def]
+    enrich_faults({"enrich": {"mode": "503", "rate": 1, "remaining": 2}})
+    key = create_request(stack, "Flaky enrichment", risk_label=LOW_RISK)
+
+    done = stack.wait_for_state(key, {"FULFILLED", "FAILED"}, timeout=90)
+
+    assert done["state"] == "FULFILLED"
+    history = stack.client("stepfunctions").get_execution_history(
+        executionArn=done["executionArn"], maxResults=1000
+    )["events"]
+    assert sum(e["type"] == "TaskFailed" for e in history) >= 2
+
+
+def test_external_api_failing_for_good_fails_the_request_and_tells_jira(
+    stack: LocalStackSession, enrich_faults
+) -> None:  # type: ignore[no-untyped-def]
+    enrich_faults({"enrich": {"mode": "503", "rate": 1}})
+    key = create_request(stack, "Enrichment down", risk_label=LOW_RISK)
+
+    done = stack.wait_for_state(key, {"FAILED", "FULFILLED"}, timeout=120)
+
+    assert done["state"] == "FAILED"
+    assert "ExternalServiceUnavailable" in (done["failureCause"] or "")
+    assert stack.wait_for_execution(done["executionArn"])["status"] == "FAILED"
+    assert stack.jira.status(key) == "Failed"
+    comment = stack.wait_for_comment(key, "could not")
+    assert "Traceback" not in comment
+
+
+def test_late_decision_after_approval_timeout_is_410_and_jira_is_told(
+    stack: LocalStackSession, late_request: LateRequest
+) -> None:
+    remaining = APPROVAL_TIMEOUT_SECONDS - (time.monotonic() - late_request.approval_requested_at)
+    time.sleep(max(0.0, remaining))
+    stack.wait_for_state(late_request.issue_key, {"APPROVAL_TIMED_OUT"}, timeout=60)
+
+    response = stack.decide(late_request.issue_key, "approved", "Slow Approver")
+
+    assert response.status_code == 410
+    stack.wait_for_comment(late_request.issue_key, "timed out")
