@@ -141,7 +141,8 @@ class LocalStack:
             CreateBucketConfiguration={"LocationConstraint": self.options.region},
         )
         apply_seconds = workspace.apply()
-        self.progress(f"terraform apply finished in {apply_seconds:.1f}s")
+        slowest = ", ".join(f"{a} {s:.0f}s" for a, s in workspace.slowest_resources())
+        self.progress(f"terraform apply finished in {apply_seconds:.1f}s (slowest: {slowest})")
         functions = self._function_environments(endpoints)
         self._seed_secrets(endpoints, functions)
         self.info = self._describe(

@@ -40,6 +40,7 @@ class LocalWorkspace:
     module_dir: Path = REPO_ROOT / "terraform"
     parallelism: int = 20
     progress: Progress = lambda _message: None
+    last_apply_output: str = ""
 
     @property
     def data_dir(self) -> Path:
@@ -73,10 +74,9 @@ class LocalWorkspace:
         with log.open("a", encoding="utf-8") as handle:
             handle.write(f"$ terraform {' '.join(args[:1])} ...\n{result.stdout}{result.stderr}\n")
         if result.returncode != 0:
-            raise TerraformError(
-                f"terraform {args[0]} failed: {_last_error(result.stderr)} (full output in {log})"
-            )
-        return result.stdout if capture else ""
+            reason = _json_error(result.stdout) or _last_error(result.stderr)
+            raise TerraformError(f"terraform {args[0]} failed: {reason} (full output in {log})")
+        return result.stdout
 
     def write_cli_config(self) -> None:
         subprocess.run(
@@ -133,20 +133,50 @@ class LocalWorkspace:
         var_file = [f"-var-file={tfvars}"] if tfvars.exists() else []
         self.progress("terraform apply into the emulator")
         started = time.monotonic()
-        self.run(
+        output = self.run(
             "apply",
             "-auto-approve",
             "-input=false",
             "-no-color",
+            "-json",  # timestamps per resource: .local/terraform/terraform.log shows the slow ones
             f"-parallelism={self.parallelism}",
             *var_file,
             *self.var_args(),
         )
+        self.last_apply_output = output
         return time.monotonic() - started
+
+    def slowest_resources(self, count: int = 3) -> list[tuple[str, float]]:
+        """The resources the last apply spent longest on, from its JSON messages."""
+        durations: list[tuple[str, float]] = []
+        for line in self.last_apply_output.splitlines():
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            hook = message.get("hook", {})
+            if message.get("type") == "apply_complete" and "elapsed_seconds" in hook:
+                durations.append((hook["resource"]["addr"], float(hook["elapsed_seconds"])))
+        return sorted(durations, key=lambda item: item[1], reverse=True)[:count]
 
     def outputs(self) -> dict[str, Any]:
         raw = json.loads(self.run("output", "-json", "-no-color", capture=True) or "{}")
         return {name: entry.get("value") for name, entry in raw.items()}
+
+
+def _json_error(stdout: str) -> str:
+    """The first error diagnostic of a `-json` run, as `summary: detail`."""
+    for line in stdout.splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        diagnostic = message.get("diagnostic") or {}
+        if diagnostic.get("severity") == "error":
+            where = diagnostic.get("address", "")
+            detail = (diagnostic.get("detail") or "").splitlines()[:1]
+            return " ".join(p for p in (diagnostic.get("summary", ""), where, *detail) if p)
+    return ""
 
 
 def _last_error(stderr: str) -> str:
