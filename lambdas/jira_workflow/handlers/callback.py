@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -10,11 +9,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.container import container
-from jira_workflow.domain.errors import BodyTooLarge, MalformedBody
+from jira_workflow.domain.errors import BodyTooLarge
 from jira_workflow.domain.requests import ApprovalDecision
-from jira_workflow.handlers.http import json_response, register_error_handlers
+from jira_workflow.handlers.http import json_response, raw_body, register_error_handlers
 from jira_workflow.models.api import DecisionBody
-from jira_workflow.models.validation import parse_body
+from jira_workflow.models.validation import json_document, parse_body
 from jira_workflow.observability import logger, metrics, tracer
 
 MAX_CALLBACK_BYTES = 16_384
@@ -25,7 +24,7 @@ register_error_handlers(app)
 
 @app.post("/jira/callback")
 def decide() -> Response[str]:
-    body = _decision_body(app.current_event.decoded_body or "")
+    body = _decision_body(raw_body(app.current_event))
     logger.set_correlation_id(body.issueKey)
     record = container().approvals.decide(
         ApprovalDecision(
@@ -50,11 +49,7 @@ def decide() -> Response[str]:
 def _decision_body(raw: str | bytes) -> DecisionBody:
     if len(raw) > MAX_CALLBACK_BYTES:
         raise BodyTooLarge(f"body is larger than {MAX_CALLBACK_BYTES} bytes")
-    try:
-        document = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise MalformedBody("body is not valid JSON") from None
-    return parse_body(DecisionBody, document)
+    return parse_body(DecisionBody, json_document(raw, "body is not valid JSON"))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
@@ -20,6 +22,9 @@ from jira_workflow.domain.errors import (
     WorkflowError,
 )
 from jira_workflow.observability import logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 STATUS_BY_ERROR: tuple[tuple[type[WorkflowError], int], ...] = (
     (BadSignature, 401),
@@ -44,6 +49,21 @@ def json_response(
         body=json.dumps(body),
         headers=headers or {},
     )
+
+
+def raw_body(event: APIGatewayProxyEvent) -> bytes:
+    """The body's bytes as the sender sent (and signed) them.
+
+    API Gateway base64-encodes a body that is not UTF-8 text; Powertools' `decoded_body`
+    then raises decoding it back to str (a 500), so the bytes are taken before that.
+    """
+    body = event.body or ""
+    if not event.is_base64_encoded:
+        return body.encode("utf-8", errors="surrogateescape")
+    try:
+        return base64.b64decode(body)
+    except binascii.Error:
+        raise MalformedBody("body is not valid base64") from None
 
 
 def error_response(exc: WorkflowError) -> Response[str]:

@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.container import container
-from jira_workflow.handlers.http import json_response, register_error_handlers
+from jira_workflow.handlers.http import json_response, raw_body, register_error_handlers
 from jira_workflow.observability import logger, metrics, tracer
 
 app = APIGatewayRestResolver()
@@ -19,9 +19,7 @@ register_error_handlers(app)
 @app.post("/jira/webhook")
 def receive_webhook() -> Response[str]:
     event = app.current_event
-    body = event.decoded_body or ""
-    raw = body.encode("utf-8", errors="surrogateescape") if isinstance(body, str) else body
-    result = container().intake.receive(raw, dict(event.headers or {}))
+    result = container().intake.receive(raw_body(event), dict(event.headers or {}))
     return json_response(result.status_code, result.body)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,7 @@ from jira_workflow.domain.requests import RequestState
 from jira_workflow.domain.signature import verify_signature
 from jira_workflow.models.jira_webhook import JiraWebhook, WebhookEvent
 from jira_workflow.models.settings import TriggerSettings
-from jira_workflow.models.validation import parse_body
+from jira_workflow.models.validation import json_document, parse_body
 from jira_workflow.observability import count, logger
 from jira_workflow.services.approvals import Approvals
 
@@ -134,10 +133,7 @@ def _delivery_id(headers: Mapping[str, str]) -> str:
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedBody(f"body is not valid UTF-8 JSON: {type(exc).__name__}") from None
+    document = json_document(body)
     if not isinstance(document, dict):
         raise MalformedBody("body must be a JSON object")
     return document
