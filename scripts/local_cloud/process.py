@@ -91,7 +91,8 @@ class ReadyProcess:
 def _pump(stream: IO[str], lines: queue.Queue[str | None], log: IO[str]) -> None:
     """Hand the ready line over; everything the child prints also lands in its log."""
     for line in stream:
-        log.write(line)
+        # The ready line holds the API key and webhook secret: hand it over, never log it.
+        log.write("(ready line handed to the driver)\n" if line.startswith("{") else line)
         log.flush()
         lines.put(line.strip())
     lines.put(None)
