@@ -100,7 +100,7 @@ def story_rejected(stack: LocalStackSession, say: Callable[[str], None]) -> Stor
     execution = stack.wait_for_execution(result.execution_arn)
     result.marks["decision→SUCCEEDED"] = time.monotonic() - decided
     result.marks["webhook→decision→SUCCEEDED"] = time.monotonic() - started
-    comment = stack.wait_for_comment(key, "reject")
+    comment = stack.wait_for_comment(key, "rejected by")
     say(f"{key} execution {execution['status']}; Jira comment: {comment.splitlines()[0][:80]!r}")
     result.ok = done["state"] == "REJECTED" and execution["status"] == "SUCCEEDED"
     result.reason = f"state {done['state']}, execution {execution['status']}"
