@@ -95,6 +95,10 @@ locals {
     external_secret  = { sid = "ReadExternalApiSecret", actions = ["secretsmanager:GetSecretValue"], resources = [module.secrets.secret_arns["external-api"]] }
   }
 
+  # API Gateway gives up on an integration after 29 s; answer (or fail) before that.
+  api_function_timeout  = 25
+  step_function_timeout = 30
+
   # Workflow steps: their request record, payload in, artifacts in/out, and Jira.
   step_statements = [local.iam.table_read_write, local.iam.read_payloads, local.iam.artifacts, local.iam.jira_api_secret]
 
@@ -104,17 +108,20 @@ locals {
       webhook = {
         handler     = "jira_workflow.handlers.webhook.handler"
         description = "POST /jira/webhook: verify HMAC, store payload, start or answer the workflow"
+        timeout     = local.api_function_timeout
         statements = [local.iam.table_read_write, local.iam.write_payloads, local.iam.read_payloads, local.iam.start_execution,
         local.iam.read_executions, local.iam.send_task_result, local.iam.webhook_secret, local.iam.jira_api_secret]
       }
       callback = {
         handler     = "jira_workflow.handlers.callback.handler"
         description = "POST /jira/callback: record an approval decision and answer the task token"
+        timeout     = local.api_function_timeout
         statements  = [local.iam.table_read_write, local.iam.send_task_result, local.iam.read_executions, local.iam.jira_api_secret]
       }
       status = {
         handler     = "jira_workflow.handlers.status.handler"
         description = "GET /requests/{issueKey}: report a request's state"
+        timeout     = local.api_function_timeout
         statements  = [local.iam.table_read]
       }
       validate_request = {
@@ -165,6 +172,7 @@ locals {
       mock_external_api = {
         handler     = "jira_workflow.handlers.mock_external_api.handler"
         description = "Dev only: mock enrichment/fulfilment API behind ANY /mock/{proxy+}"
+        timeout     = local.api_function_timeout
         statements  = []
       }
     } : {},

@@ -80,7 +80,7 @@ module "functions" {
     for key, fn in local.functions : key => {
       handler           = fn.handler
       description       = fn.description
-      timeout           = try(fn.timeout, 30)
+      timeout           = try(fn.timeout, local.step_function_timeout)
       policy_statements = fn.statements
       environment       = key == "mock_external_api" ? { MOCK_FAULTS = var.mock_faults } : {}
     }
@@ -160,5 +160,7 @@ module "monitoring" {
   alarm_thresholds = merge(var.alarm_thresholds, {
     long_execution_seconds = coalesce(var.alarm_thresholds.long_execution_seconds, floor(var.state_machine_timeout_seconds * 0.8))
   })
-  budget_amount = var.budget_amount
+  enable_insights_queries = var.enable_insights_queries
+  insights_log_groups     = concat(values(module.functions.log_group_names), [module.workflow.log_group_name])
+  budget_amount           = var.budget_amount
 }

@@ -460,6 +460,12 @@ variable "alarm_thresholds" {
   default = {}
 }
 
+variable "enable_insights_queries" {
+  description = "Save the Logs Insights queries for investigations (off only where the API does not exist, i.e. the emulator)."
+  type        = bool
+  default     = true
+}
+
 variable "budget_amount" {
   description = "Monthly cost budget in USD for this stack (alerts to the topic); null for none."
   type        = number

@@ -33,4 +33,5 @@ api_throttling = {
   burst_limit = 20
 }
 
-budget_amount = null # the emulator has no billing
+budget_amount           = null  # the emulator has no billing
+enable_insights_queries = false # nor saved Logs Insights queries

@@ -94,6 +94,14 @@ run "deployment" {
     error_message = "The functions are exactly docs/design.md's table (the mock only with enable_mock_apis)."
   }
 
+  assert {
+    condition = alltrue([
+      for key, s in module.functions.runtime_settings :
+      s.timeout_seconds > 3 && s.timeout_seconds <= (contains(["webhook", "callback", "status", "mock_external_api"], key) ? 29 : 900)
+    ])
+    error_message = "API-facing functions answer within API Gateway's 29 s; every timeout is explicit."
+  }
+
   # ---- state machine --------------------------------------------------------------------
   assert {
     condition     = module.workflow.observability.include_execution_data == false
@@ -157,6 +165,12 @@ run "deployment" {
       contains(keys(module.monitoring.alarm_actions), "jira-workflow-${var.environment}-${name}")
     ])
     error_message = "The workflow, approval, API and DynamoDB alarms all exist."
+  }
+  assert {
+    condition = var.environment == "local" || alltrue([
+      for topic in ["trail", "failures", "slow"] : anytrue([for name in module.monitoring.insights_query_names : strcontains(name, topic)])
+    ])
+    error_message = "Saved Logs Insights queries exist for a request's trail, failures and slow executions."
   }
   assert {
     condition     = length(module.monitoring.alarm_actions) == 8 + 2 * length(module.functions.function_names)

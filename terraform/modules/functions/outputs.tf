@@ -38,11 +38,12 @@ output "package_s3_key" {
 }
 
 output "runtime_settings" {
-  description = "Per function: runtime, architecture, tracing, reserved concurrency, log retention and KMS keys in use."
+  description = "Per function: runtime, architecture, timeout, tracing, reserved concurrency, log retention and KMS keys in use."
   value = {
     for key, fn in aws_lambda_function.this : key => {
       runtime              = fn.runtime
       architecture         = one(fn.architectures)
+      timeout_seconds      = fn.timeout
       tracing_mode         = fn.tracing_config[0].mode
       reserved_concurrency = fn.reserved_concurrent_executions
       log_retention_days   = aws_cloudwatch_log_group.this[key].retention_in_days

@@ -119,6 +119,43 @@ resource "aws_cloudwatch_metric_alarm" "this" {
 }
 
 ################################################################################
+# Saved Logs Insights queries for the common investigations (edit OPS-1 to the issue key)
+################################################################################
+
+locals {
+  insights_queries = {
+    # correlation_id is the issue key wherever a handler knows it (Powertools Logger).
+    "request-trail-by-issue-key" = <<-EOT
+      fields @timestamp, @log, level, message, correlation_id, function_name
+      | filter correlation_id = "OPS-1" or @message like "OPS-1"
+      | sort @timestamp asc
+      | limit 500
+    EOT
+    "failures-by-cause"          = <<-EOT
+      fields @timestamp, @log, message, exception_name
+      | filter level = "ERROR" or ispresent(exception_name)
+      | stats count(*) as failures by @log, exception_name, message
+      | sort failures desc
+    EOT
+    # Durations come from the Lambda REPORT lines: slow steps make slow executions.
+    "slow-executions-by-function" = <<-EOT
+      filter @type = "REPORT"
+      | stats count(*) as invocations, pct(@duration, 95) as p95_ms, max(@duration) as max_ms,
+              max(@initDuration) as max_cold_start_ms, max(@maxMemoryUsed / 1000 / 1000) as max_memory_mb by @log
+      | sort p95_ms desc
+    EOT
+  }
+}
+
+resource "aws_cloudwatch_query_definition" "this" {
+  for_each = var.enable_insights_queries ? local.insights_queries : {}
+
+  name            = "${var.name_prefix}/${each.key}"
+  log_group_names = var.insights_log_groups
+  query_string    = each.value
+}
+
+################################################################################
 # Budget (optional)
 ################################################################################
 

@@ -13,6 +13,11 @@ output "alarm_actions" {
   value       = { for key, alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name => alarm.alarm_actions }
 }
 
+output "insights_query_names" {
+  description = "Saved Logs Insights queries (CloudWatch > Logs Insights > Saved queries)."
+  value       = [for query in aws_cloudwatch_query_definition.this : query.name]
+}
+
 output "dashboard_name" {
   description = "Name of the CloudWatch dashboard."
   value       = aws_cloudwatch_dashboard.this.dashboard_name

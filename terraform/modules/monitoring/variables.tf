@@ -65,6 +65,17 @@ variable "alarm_thresholds" {
   })
 }
 
+variable "enable_insights_queries" {
+  description = "Save the Logs Insights queries (the local emulator has no saved-query API)."
+  type        = bool
+  default     = true
+}
+
+variable "insights_log_groups" {
+  description = "Log groups the saved Logs Insights queries search: the functions' and the state machine's."
+  type        = list(string)
+}
+
 variable "budget_amount" {
   description = "Monthly cost budget in USD with alerts at 80% (actual) and 100% (forecast); null for no budget."
   type        = number
