@@ -92,12 +92,18 @@ tf-init: tf-env-check $(TF_CLI_RC)
 	  -backend-config=environments/$(ENV).s3.tfbackend $(TF_LOCAL_BACKEND)
 	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) workspace select -or-create $(ENV)
 
+# The saved plan, and its JSON for review tools (scripts/preflight.py --plan-json).
+TF_PLAN_FILE = $(abspath $(TF_LOCAL)/$(ENV).tfplan)
+TF_PLAN_JSON = $(abspath $(TF_LOCAL)/$(ENV).plan.json)
+
 plan: tf-init $(LAMBDA_MANIFEST) ## Plan ENV=<local|dev|staging|prod> (workspace, tfvars and backend of ENV)
-	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) plan $(TF_PLAN_ARGS) -out=$(abspath $(TF_LOCAL)/$(ENV).tfplan)
+	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) plan $(TF_PLAN_ARGS) -out=$(TF_PLAN_FILE)
+	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) show -json $(TF_PLAN_FILE) > $(TF_PLAN_JSON)
+	@echo "==> plan saved: $(TF_PLAN_FILE) (JSON: $(TF_PLAN_JSON))"
 
 apply: plan ## Apply ENV=<...>: the plan just shown, after confirmation (AUTO_APPROVE=1 skips it)
 	@test "$(AUTO_APPROVE)" = 1 || { read -r -p "Apply this plan to $(ENV)? [y/N] " answer; test "$$answer" = y; }
-	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) apply -input=false $(abspath $(TF_LOCAL)/$(ENV).tfplan)
+	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) apply -input=false $(TF_PLAN_FILE)
 
 $(LAMBDA_MANIFEST):
 	@$(MAKE) --no-print-directory build
