@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import signal
 import sys
 import threading
@@ -116,11 +117,24 @@ Written to {stack_file}; Lambda logs in {log_file}. Ctrl-C stops everything.""",
     )
 
 
+def route_library_logs(log: TextIO) -> None:
+    """moto's ASL interpreter logs every failed state (with a long repr) and Powertools
+    warns about empty metrics: useful in the log file, noise on the console."""
+    handler = logging.StreamHandler(log)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    logging.captureWarnings(True)
+
+
 def wait_for_stop() -> None:
+    """Until Ctrl-C or SIGTERM. Handlers are installed explicitly: a parent that started us
+    in the background may have left SIGINT ignored."""
     stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
     with contextlib.suppress(KeyboardInterrupt):
-        stopped.wait()
+        while not stopped.wait(0.5):
+            pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     log_file = args.state_dir / "logs" / "functions.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     function_log: TextIO = log_file.open("a", encoding="utf-8", buffering=1)
+    route_library_logs(function_log)
     options = StackOptions(
         state_dir=args.state_dir,
         jira_url=args.jira_url,

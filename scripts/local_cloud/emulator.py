@@ -195,9 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     endpoints = emulator.start()
     print(json.dumps(endpoints.__dict__), flush=True)
     stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    # Explicit handlers: a parent that started us in the background may ignore SIGINT.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
     with contextlib.suppress(KeyboardInterrupt):
-        stopped.wait()
+        while not stopped.wait(0.5):
+            pass
     emulator.stop()
     return 0
 

@@ -192,14 +192,14 @@ class LocalStack:
     def _jira_control(self, request: Any, parts: list[str]) -> tuple[int, Any]:
         """`make local` users drive the stack's own fake Jira through the control API."""
         jira = self.fake_jira
-        body = request.get_json(silent=True) or {}
+        body = request.get_json(force=True, silent=True) or {}  # curl -d sends a form type
         if parts == ["issues"] and request.method == "POST":
             key = jira.create_issue(
                 body.get("project", "OPS"),
                 body.get("summary", "Local request"),
                 issue_type=body.get("issue_type", "Service Request"),
                 status=body.get("status", "Submitted"),
-                description=body.get("description", ""),
+                description=body.get("description", "Created from `make local`."),
             )
             return 201, {"key": key}
         if len(parts) == 3 and parts[0] == "issues" and parts[2] == "transition":
