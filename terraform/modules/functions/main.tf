@@ -15,6 +15,10 @@ resource "aws_s3_object" "package" {
   source      = var.package_path
   source_hash = local.package_sha256
   kms_key_id  = var.kms_key_arn
+
+  lifecycle {
+    create_before_destroy = true # a new package (new key) exists before the old one goes
+  }
 }
 
 ################################################################################
