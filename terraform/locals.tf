@@ -36,6 +36,8 @@ locals {
     report_outcome_arn       = module.functions.function_arns["report_outcome"]
     record_failure_arn       = module.functions.function_arns["record_failure"]
     approval_timeout_seconds = var.approval_timeout_seconds
+    # Not yet a placeholder in the ASL; there for a top-level "TimeoutSeconds" (docs/design.md).
+    state_machine_timeout_seconds = var.state_machine_timeout_seconds
   }
   state_machine_definition = templatefile("${path.module}/../statemachine/request_workflow.asl.json", local.asl_substitutions)
 

@@ -28,6 +28,11 @@ resource "terraform_data" "deployment_guard" {
       error_message = "enable_mock_apis must be false in prod: prod talks to the real endpoints."
     }
     precondition {
+      # A placeholder rendered into broken JSON fails here, not in CreateStateMachine.
+      condition     = can(jsondecode(local.state_machine_definition))
+      error_message = "statemachine/request_workflow.asl.json does not render to valid JSON with local.asl_substitutions."
+    }
+    precondition {
       condition     = var.environment == "local" || var.aws_endpoint_url == null
       error_message = "aws_endpoint_url (the emulator) is only for the local environment."
     }
@@ -105,7 +110,7 @@ module "workflow" {
 
   name               = local.state_machine_name
   definition         = local.state_machine_definition
-  task_function_arns = [for key, arn in local.asl_substitutions : arn if endswith(key, "_arn")]
+  task_function_arns = [for key, value in local.asl_substitutions : value if endswith(key, "_arn")]
   kms_key_arn        = module.kms.key_arn
   log_level          = var.state_machine_log_level
   log_retention_days = var.log_retention_days

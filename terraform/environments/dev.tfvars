@@ -27,6 +27,14 @@ api_execution_logging_level = "INFO"
 dynamodb_billing_mode       = "PAY_PER_REQUEST"
 lambda_reserved_concurrency = null
 
+# Dev is noisy by design (fault injection, half-built features): page on trends, not single errors.
+alarm_thresholds = {
+  lambda_errors       = 5
+  api_5xx             = 5
+  executions_failed   = 3
+  approvals_timed_out = 5
+}
+
 api_throttling = {
   rate_limit  = 10
   burst_limit = 20

@@ -28,6 +28,13 @@ api_execution_logging_level = "OFF" # no account-level CloudWatch role in the em
 dynamodb_billing_mode       = "PAY_PER_REQUEST"
 lambda_reserved_concurrency = null
 
+alarm_thresholds = {
+  lambda_errors       = 5
+  api_5xx             = 5
+  executions_failed   = 3
+  approvals_timed_out = 5
+}
+
 api_throttling = {
   rate_limit  = 10
   burst_limit = 20

@@ -36,6 +36,17 @@ dynamodb_capacity = {
   target_utilisation = 70
 }
 
+# Every failure pages in prod; long_execution_seconds defaults to 80% of the timeout.
+alarm_thresholds = {
+  executions_failed    = 1
+  executions_timed_out = 1
+  approvals_timed_out  = 1
+  lambda_errors        = 1
+  lambda_throttles     = 1
+  api_5xx              = 1
+  dynamodb_throttles   = 1
+}
+
 api_throttling = {
   rate_limit  = 50
   burst_limit = 100

@@ -28,6 +28,11 @@ api_execution_logging_level = "ERROR"
 dynamodb_billing_mode       = "PAY_PER_REQUEST"
 lambda_reserved_concurrency = 5
 
+alarm_thresholds = {
+  lambda_errors = 3
+  api_5xx       = 3
+}
+
 api_throttling = {
   rate_limit  = 25
   burst_limit = 50
