@@ -27,7 +27,7 @@ LOCAL_AWS_ENDPOINT ?=
 
 TEST_TIERS += test-terraform
 
-.PHONY: test-terraform tf-cli-config tf-fmt tf-validate tf-test tf-checkov tf-build-test \
+.PHONY: tf-clean test-terraform tf-cli-config tf-fmt tf-validate tf-test tf-checkov tf-build-test \
         tf-env-check tf-init plan apply tf-bootstrap
 
 $(TF_CLI_RC): scripts/terraform_cli_config.py
@@ -113,3 +113,6 @@ tf-bootstrap: $(TF_CLI_RC) ## Create ENV's state bucket and API Gateway logging 
 	@TF_DATA_DIR=$(TF_BOOT_DATA) $(TF) -chdir=$(TF_BOOTSTRAP) init -input=false
 	@TF_DATA_DIR=$(TF_BOOT_DATA) $(TF) -chdir=$(TF_BOOTSTRAP) apply -input=false -var environment=$(ENV) \
 	  -state=$(abspath $(TF_LOCAL))/bootstrap-$(ENV).tfstate
+
+tf-clean: ## Remove Terraform data dirs, saved plans and the checkov venv (never remote state)
+	rm -rf $(TF_LOCAL)/data-* $(TF_LOCAL)/*.tfplan $(TF_LOCAL)/*.plan.json $(CHECKOV_VENV)

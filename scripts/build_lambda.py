@@ -12,6 +12,10 @@ Targets (`--platform`):
           the developer's Python); writes build/lambda-host-<sha256-12>.zip and
           build/lambda-host.json.
 
+Powertools is bundled from the pinned requirements rather than taken from AWS's public
+layer: the layer ARN differs per region and architecture and does not exist in the local
+emulator, while the bundled copy is the one version every test tier runs.
+
 The manifest is {"path": ..., "sha256": ..., "base64sha256": ...}; path is relative to the
 repository root, base64sha256 is what Lambda's `source_code_hash` compares.
 
