@@ -53,3 +53,8 @@ def late_request(stack: LocalStackSession) -> LateRequest:
     key = create_request(stack, "Late decision")
     stack.wait_for_state(key, {"AWAITING_APPROVAL"}, timeout=60)
     return LateRequest(key, time.monotonic())
+
+
+@pytest.fixture(autouse=True)
+def _late_request_started_first(late_request: LateRequest) -> None:
+    """Every e2e test needs the stack anyway; this makes the late request the first one."""

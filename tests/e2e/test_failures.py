@@ -1,12 +1,9 @@
-"""Failure paths end to end: the external API down for a while or for good, and a
-decision that arrives after the approval timed out."""
+"""Failure paths end to end: the external API down for a while, or for good."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from e2e_support import APPROVAL_TIMEOUT_SECONDS, LOW_RISK, LateRequest, create_request
+from e2e_support import LOW_RISK, create_request
 
 from local_cloud.driver import LocalStackSession
 
@@ -48,16 +45,3 @@ def test_external_api_failing_for_good_fails_the_request_and_tells_jira(
     assert stack.jira.status(key) == "Failed"
     comment = stack.wait_for_comment(key, "could not")
     assert "Traceback" not in comment
-
-
-def test_late_decision_after_approval_timeout_is_410_and_jira_is_told(
-    stack: LocalStackSession, late_request: LateRequest
-) -> None:
-    remaining = APPROVAL_TIMEOUT_SECONDS - (time.monotonic() - late_request.approval_requested_at)
-    time.sleep(max(0.0, remaining))
-    stack.wait_for_state(late_request.issue_key, {"APPROVAL_TIMED_OUT"}, timeout=60)
-
-    response = stack.decide(late_request.issue_key, "approved", "Slow Approver")
-
-    assert response.status_code == 410
-    stack.wait_for_comment(late_request.issue_key, "timed out")

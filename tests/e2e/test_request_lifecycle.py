@@ -8,16 +8,11 @@ import threading
 from collections import Counter
 
 import pytest
-from e2e_support import LOW_RISK, LateRequest, create_request
+from e2e_support import LOW_RISK, create_request
 
 from local_cloud.driver import LocalStackSession
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(autouse=True)
-def _start_late_request_early(late_request: LateRequest) -> None:
-    """Every test here needs the stack; the late request is started before the first."""
 
 
 def test_approved_request_is_fulfilled_and_jira_shows_done(stack: LocalStackSession) -> None:
@@ -54,9 +49,11 @@ def test_low_risk_request_is_auto_approved(stack: LocalStackSession) -> None:
     key = create_request(stack, "Second monitor", risk_label=LOW_RISK)
 
     done = stack.wait_for_state(key, {"FULFILLED", "FAILED", "AWAITING_APPROVAL"}, timeout=60)
+    execution = stack.wait_for_execution(done["executionArn"])
 
     assert done["state"] == "FULFILLED"
     assert done["decision"] == "approved"
+    assert execution["status"] == "SUCCEEDED"
     assert stack.jira.status(key) == "Done"
 
 
