@@ -40,8 +40,11 @@ def stack_endpoint(stack_file: Path = STACK_FILE) -> str | None:
 @contextmanager
 def throwaway_emulator() -> Iterator[str]:
     """moto's server on a free 127.0.0.1 port for the length of one plan."""
+    import logging
+
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:

@@ -92,7 +92,7 @@ def cost_budget(ctx: Context) -> Outcome:
     budgets = ctx.plan.of_type("aws_budgets_budget")
     if not budgets:
         if ctx.expect.require_budget:
-            return failed("no aws_budgets_budget (set monthly_budget_usd for this workspace)")
+            return failed("no aws_budgets_budget (set budget_amount in the tfvars)")
         return skipped(f"budget optional in {ctx.expect.environment}")
     problems = [
         f"{b.address}: budget alerts go nowhere"
