@@ -10,15 +10,13 @@
 PREFLIGHT_ARGS ?=
 PREFLIGHT_AWS  ?=
 SMOKE_ARGS     ?=
-PREFLIGHT_JSON  = $(TF_LOCAL)/$(ENV).plan.json
 
 .PHONY: preflight smoke
 
 preflight: deps $(LAMBDA_MANIFEST) ## Check the checklist against ENV's plan: make preflight ENV=prod [PREFLIGHT_AWS=1]
 ifeq ($(PREFLIGHT_AWS),1)
 	@$(MAKE) --no-print-directory plan ENV=$(ENV)
-	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) show -json $(abspath $(TF_LOCAL)/$(ENV).tfplan) > $(PREFLIGHT_JSON)
-	$(PY) scripts/preflight.py --env $(ENV) --plan-json $(PREFLIGHT_JSON) $(PREFLIGHT_ARGS)
+	$(PY) scripts/preflight.py --env $(ENV) --plan-json $(TF_PLAN_JSON) $(PREFLIGHT_ARGS)
 else
 	$(PY) scripts/preflight.py --env $(ENV) $(PREFLIGHT_ARGS)
 endif
