@@ -217,7 +217,7 @@ def proxy_response(payload: Any) -> Response:
     return response
 
 
-class GatewayRejection(Exception):  # noqa: N818 - it is a rejection, not an error
+class GatewayRejection(Exception):
     """API Gateway answers the request itself (403/404) without calling the function."""
 
     def __init__(self, status: int, message: str) -> None:

@@ -247,7 +247,19 @@ class InProcessLambdaRunner:
             try:
                 self.code_store.ensure_importable(function.code_bytes, function.handler)
                 result = resolve_handler(function.handler)(event, context)
-                payload, errored = json.dumps(result), False
             except Exception as error:  # any handler failure is a function error, as in Lambda
-                payload, errored = json.dumps(error_payload(error)), True
-        return InvocationResult(payload=payload, errored=errored, logs=output.getvalue())
+                return self._finish(error_payload(error), True, output)
+            try:
+                payload = json.dumps(result)
+            except (TypeError, ValueError) as error:
+                # Lambda's runtime reports an unserialisable result as Runtime.MarshalError.
+                marshal = {
+                    "errorMessage": f"Unable to marshal response: {error}",
+                    "errorType": "Runtime.MarshalError",
+                }
+                return self._finish(marshal, True, output)
+            return InvocationResult(payload=payload, errored=False, logs=output.getvalue())
+
+    @staticmethod
+    def _finish(error: dict[str, Any], errored: bool, output: io.StringIO) -> InvocationResult:
+        return InvocationResult(payload=json.dumps(error), errored=errored, logs=output.getvalue())

@@ -66,6 +66,10 @@ def http_proxy(event, context):
                                 "sourceIp": event["requestContext"]["identity"]["sourceIp"]})}
 
 
+def unserialisable(event, context):
+    return {"a set": {1, 2}}
+
+
 def bad_proxy(event, context):
     return {"no": "statusCode"}
 ''',

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import requests
+
 from local_cloud.test_support import client, create_sample_function, running_emulator
 
 INTEGRATION_URI = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{}/invocations"

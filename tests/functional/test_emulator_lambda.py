@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+
 from local_cloud.test_support import client, create_sample_function, running_emulator
 
 
@@ -23,6 +24,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
             endpoints, "green", "sample_fns.handlers.slow_color", {"COLOR": "green"}
         )
         create_sample_function(endpoints, "unavailable", "sample_fns.handlers.unavailable")
+        create_sample_function(endpoints, "unserialisable", "sample_fns.handlers.unserialisable")
         yield endpoints
 
 
@@ -56,6 +58,13 @@ def test_raised_exception_becomes_function_error_named_after_its_class(
     assert result["error"] == "Handled"
     assert result["payload"]["errorType"] == "ExternalServiceUnavailable"
     assert result["payload"]["errorMessage"] == "enrichment API answered 503"
+
+
+def test_unserialisable_result_is_a_marshal_error(emulator: dict[str, Any]) -> None:
+    result = invoke(emulator, "unserialisable", {})
+
+    assert result["error"] == "Handled"
+    assert result["payload"]["errorType"] == "Runtime.MarshalError"
 
 
 def test_async_invoke_answers_before_the_function_finishes(emulator: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 from botocore.exceptions import ClientError
+
 from local_cloud.test_support import ROLE_ARN, client, create_sample_function, running_emulator
 
 LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
