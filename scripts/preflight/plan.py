@@ -122,7 +122,8 @@ class Plan:
     @property
     def provider_config(self) -> dict[str, Any]:
         config: dict[str, Any] = self.raw.get("configuration", {}).get("provider_config", {})
-        return config.get("aws", {})
+        aws: dict[str, Any] = config.get("aws", {})
+        return aws
 
     # ---- configuration and references ---------------------------------------------
 

@@ -65,7 +65,8 @@ def _ensure_state_bucket(endpoint: str, region: str, bucket: str) -> None:
         aws_secret_access_key="local",  # noqa: S106 - the emulator's fixed fake credentials
     )
     if bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+        location: Any = {"LocationConstraint": region}  # any region name, not only the stub's list
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration=location)
 
 
 def plan_in_emulator(

@@ -57,11 +57,15 @@ def s3_versioning(ctx: Context) -> Outcome:
 def _lifecycle_gaps(rules: list[dict[str, Any]]) -> list[str]:
     enabled = [r for r in rules if r.get("status") == "Enabled"]
     wanted = {
-        "expiration or transition": lambda r: r.get("expiration") or r.get("transition"),
-        "noncurrent version expiration": lambda r: r.get("noncurrent_version_expiration"),
-        "abort incomplete uploads": lambda r: r.get("abort_incomplete_multipart_upload"),
+        "expiration or transition": ("expiration", "transition"),
+        "noncurrent version expiration": ("noncurrent_version_expiration",),
+        "abort incomplete uploads": ("abort_incomplete_multipart_upload",),
     }
-    return [label for label, has in wanted.items() if not any(has(r) for r in enabled)]
+    return [
+        label
+        for label, blocks in wanted.items()
+        if not any(r.get(block) for r in enabled for block in blocks)
+    ]
 
 
 @rule("s3_lifecycle", INFRA, "Configure S3 lifecycle policies for log rotation")
@@ -154,8 +158,12 @@ def s3_public_access_blocked(ctx: Context) -> Outcome:
     buckets = ctx.plan.of_type("aws_s3_bucket")
     if not buckets:
         return _no_buckets()
-    flags = ("block_public_acls", "block_public_policy", "ignore_public_acls")
-    flags += ("restrict_public_buckets",)
+    flags = (
+        "block_public_acls",
+        "block_public_policy",
+        "ignore_public_acls",
+        "restrict_public_buckets",
+    )
     problems = []
     for bucket in buckets:
         blocks = children_of(ctx.plan, bucket, "aws_s3_bucket_public_access_block")
