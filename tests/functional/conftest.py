@@ -112,6 +112,7 @@ def _create_state_machine(sfn: Any, iam: Any) -> str:
             "report_outcome_arn": function,
             "record_failure_arn": function,
             "approval_timeout_seconds": 3600,
+            "state_machine_timeout_seconds": 7200,
         }
     )
     return sfn.create_state_machine(name="jira-workflow-test", definition=definition, roleArn=role)[

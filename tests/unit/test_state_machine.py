@@ -22,6 +22,7 @@ from jira_workflow.domain.errors import (
 from statemachine import ASL_PATH, placeholders, render
 
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:jira-workflow-{}"
+EXECUTION_TIMEOUT = 86400
 APPROVAL_TIMEOUT = 7200
 LAMBDA_SERVICE_ERRORS = {
     "Lambda.ServiceException",
@@ -49,6 +50,7 @@ def substitutions() -> dict[str, Any]:
         if name.endswith("_arn")
     }
     values["approval_timeout_seconds"] = APPROVAL_TIMEOUT
+    values["state_machine_timeout_seconds"] = EXECUTION_TIMEOUT
     return values
 
 
@@ -93,6 +95,7 @@ def test_placeholders_are_the_designed_arns_and_timeout() -> None:
         "report_outcome_arn",
         "record_failure_arn",
         "approval_timeout_seconds",
+        "state_machine_timeout_seconds",
     }
 
 
@@ -123,11 +126,19 @@ def test_render_fails_when_a_value_breaks_the_json() -> None:
 
 
 def test_template_itself_is_json_except_for_the_numeric_placeholder() -> None:
-    # The only unquoted placeholder is the timeout, which must render to a JSON number.
+    # The only unquoted placeholders are the timeouts, which must render to JSON numbers.
     text = ASL_PATH.read_text()
     unquoted = re.findall(r'(?<!")\$\{([a-z_]+)\}(?!")', text)
-    assert unquoted == ["approval_timeout_seconds"]
-    json.loads(text.replace("${approval_timeout_seconds}", "1"))
+    assert sorted(unquoted) == ["approval_timeout_seconds", "state_machine_timeout_seconds"]
+    for name in unquoted:
+        text = text.replace("${" + name + "}", "1")
+    json.loads(text)
+
+
+def test_the_whole_execution_is_bounded_by_the_state_machine_timeout(
+    definition: dict[str, Any],
+) -> None:
+    assert definition["TimeoutSeconds"] == EXECUTION_TIMEOUT
 
 
 # ---- graph --------------------------------------------------------------------------
