@@ -29,9 +29,28 @@ def local_args(stack_file: Path) -> list[str]:
     return ["--env", "local", "--stack-file", str(stack_file)]
 
 
-def test_smoke_follows_a_signed_webhook_to_fulfilment(stack_file: Path) -> None:
-    code = run(smoke.main, [*local_args(stack_file), "--approve", "--timeout", "120"])
+def smoke_issue(stack: LocalStackSession) -> str:
+    """A test issue Jira does not announce itself: the smoke test's delivery is the only one."""
+    return stack.jira.create_issue(
+        "OPS",
+        "[smoke] workflow smoke test",
+        issue_type="Service Request",
+        status="Submitted",
+        description="Smoke test of the workflow.",
+        notify=False,
+    )
+
+
+def test_smoke_follows_a_signed_webhook_to_fulfilment(
+    stack: LocalStackSession, stack_file: Path
+) -> None:
+    issue = smoke_issue(stack)
+    code = run(
+        smoke.main,
+        [*local_args(stack_file), "--issue", issue, "--approve", "--timeout", "120"],
+    )
     assert code == 0
+    assert stack.jira.status(issue) == "Done"
 
 
 def test_smoke_fails_with_one_line_when_the_secret_is_wrong(
@@ -39,7 +58,7 @@ def test_smoke_fails_with_one_line_when_the_secret_is_wrong(
 ) -> None:
     wrong = tmp_path / "stack.json"
     wrong.write_text(json.dumps({**stack.info, "webhook_secret": "not-the-secret"}))
-    code = run(smoke.main, [*local_args(wrong), "--timeout", "30"])
+    code = run(smoke.main, [*local_args(wrong), "--issue", smoke_issue(stack), "--timeout", "30"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1
     assert err[-1].startswith("error: webhook answered 401")

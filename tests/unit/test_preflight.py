@@ -23,6 +23,7 @@ from preflight.report import failures, render_table, run_rules
 FIXTURES = Path(__file__).parent / "fixtures" / "preflight"
 ASL = {
     "StartAt": "RequestApproval",
+    "TimeoutSeconds": "${state_machine_timeout_seconds}",
     "States": {
         "RequestApproval": {
             "Type": "Task",
@@ -74,7 +75,9 @@ def repo(tmp_path: Path) -> Path:
         'bucket       = "jwf-state"\nkey          = "jira-workflow.tfstate"\nuse_lockfile = true\n'
     )
     (tmp_path / "statemachine").mkdir()
-    text = json.dumps(ASL).replace('"${approval_timeout_seconds}"', "${approval_timeout_seconds}")
+    text = json.dumps(ASL)
+    for name in ("approval_timeout_seconds", "state_machine_timeout_seconds"):
+        text = text.replace(f'"${{{name}}}"', f"${{{name}}}")  # numbers are unquoted
     (tmp_path / "statemachine" / "request_workflow.asl.json").write_text(text)
     return tmp_path
 
@@ -216,6 +219,15 @@ def test_environment_variable_must_match_workspace(strong_raw: dict[str, Any], r
     status, detail = outcome(raw, repo, "environment_matches_workspace")
     assert status is Status.FAIL
     assert "'dev'" in detail
+
+
+def test_asl_without_execution_timeout_fails(strong_raw: dict[str, Any], repo: Path) -> None:
+    asl = copy.deepcopy(ASL)
+    del asl["TimeoutSeconds"]
+    (repo / "statemachine" / "request_workflow.asl.json").write_text(json.dumps(asl))
+    status, detail = outcome(strong_raw, repo, "approval_timeout")
+    assert status is Status.FAIL
+    assert "no top-level TimeoutSeconds" in detail
 
 
 def test_approval_timeout_longer_than_execution_fails(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from preflight.plan import UNKNOWN, Plan, Resource
@@ -218,16 +219,35 @@ def _approval_states(definition: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+_PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+
+
+def _render_template(text: str, variables: dict[str, Any]) -> str:
+    """Fill the ASL's `${name}` placeholders well enough to parse it: numbers from the
+    plan's variables (0 if unknown); ARNs sit inside quotes and stay placeholder text."""
+
+    def value(match: re.Match[str]) -> str:
+        start = match.start()
+        quoted = start > 0 and text[start - 1] == '"'
+        if quoted:
+            return match.group(0)
+        number = variables.get(match.group(1))
+        return str(number) if isinstance(number, int) else "0"
+
+    return _PLACEHOLDER.sub(value, text)
+
+
 def _load_definition(ctx: Context) -> tuple[dict[str, Any] | None, str]:
-    """The ASL as planned if known, else the repo's template (placeholders kept as text)."""
+    """The ASL as planned if known, else the repo's template rendered with plan variables."""
     for machine in state_machines(ctx.plan):
         definition = machine.get("definition")
         if isinstance(definition, str) and definition:
             return json.loads(definition), machine.address
     template = ctx.repo_root / "statemachine" / "request_workflow.asl.json"
     if template.is_file():
-        text = template.read_text().replace('"${approval_timeout_seconds}"', "86400")
-        text = text.replace("${approval_timeout_seconds}", "86400")
+        names = ("approval_timeout_seconds", "state_machine_timeout_seconds")
+        variables = {name: ctx.plan.variable(name) for name in names}
+        text = _render_template(template.read_text(), variables)
         return json.loads(text), str(template.relative_to(ctx.repo_root))
     return None, ""
 
@@ -245,6 +265,8 @@ def approval_timeout(ctx: Context) -> Outcome:
     if definition is None:
         problems.append("no state machine definition to inspect")
     else:
+        if "TimeoutSeconds" not in definition:
+            problems.append(f"{where}: no top-level TimeoutSeconds: executions are unbounded")
         tasks = _approval_states(definition)
         if not tasks:
             problems.append(f"{where}: no .waitForTaskToken task")
