@@ -1,0 +1,107 @@
+"""Cold import time of each handler module against `import boto3` alone.
+
+Each sample is a fresh interpreter importing one module from the extracted host package,
+with the environment Lambda gives a function (LAMBDA_TASK_ROOT and friends; X-Ray reads
+them to choose its Lambda sampler). Two variants: as deployed (the zip has no .pyc, and
+/var/task is read-only, so every cold start compiles the sources) and with bytecode.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+PROBE = (
+    "import time, sys\n"
+    "started = time.perf_counter()\n"
+    "__import__(sys.argv[1])\n"
+    "print(time.perf_counter() - started)\n"
+)
+
+
+@dataclass(frozen=True)
+class ImportTime:
+    module: str
+    deployed_ms: float  # sources only, compiled at import (as in Lambda)
+    compiled_ms: float  # with .pyc written beforehand
+
+
+def extract(zip_path: Path, into: Path) -> Path:
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(into)
+    return into
+
+
+def handler_modules(package_root: Path) -> list[str]:
+    """Every function's handler module (one per file in handlers/, bar the shared http)."""
+    handlers = package_root / "jira_workflow" / "handlers"
+    return sorted(
+        f"jira_workflow.handlers.{path.stem}"
+        for path in handlers.glob("*.py")
+        if path.stem not in ("__init__", "http")
+    )
+
+
+def lambda_environment(task_root: Path, write_bytecode: bool) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(task_root),
+        "LAMBDA_TASK_ROOT": str(task_root),
+        "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        "AWS_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "POWERTOOLS_SERVICE_NAME": "jira-workflow",
+        "POWERTOOLS_METRICS_NAMESPACE": "JiraWorkflow",
+    }
+    if not write_bytecode:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def sample(module: str, env: dict[str, str]) -> float:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, module], env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"importing {module} failed: {result.stderr.strip()[-300:]}")
+    return float(result.stdout.strip()) * 1000
+
+
+def median_ms(module: str, env: dict[str, str], runs: int) -> float:
+    return round(statistics.median(sample(module, env) for _ in range(runs)), 1)
+
+
+def compile_package(task_root: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(task_root)], check=True, capture_output=True
+    )
+
+
+def measure(
+    zip_path: Path, work_dir: Path, runs: int, progress: object
+) -> tuple[float, list[ImportTime]]:
+    """(boto3 median ms, per-module times); boto3 comes precompiled, as the runtime's does."""
+    deployed = extract(zip_path, work_dir / "deployed")
+    compiled = extract(zip_path, work_dir / "compiled")
+    compile_package(compiled)
+    deployed_env = lambda_environment(deployed, write_bytecode=False)
+    compiled_env = lambda_environment(compiled, write_bytecode=True)
+    boto3_ms = median_ms("boto3", deployed_env, runs)
+    times = []
+    for module in handler_modules(deployed):
+        progress(f"  import {module} ({runs} runs each way)")  # type: ignore[operator]
+        times.append(
+            ImportTime(
+                module, median_ms(module, deployed_env, runs), median_ms(module, compiled_env, runs)
+            )
+        )
+    return boto3_ms, times

@@ -1,0 +1,55 @@
+"""The load run, small: `scripts/load.py` against a fresh local stack with 100 webhooks
+(30 % duplicated, StartExecution throttled), a throttling burst, 10 raced approvals and
+10 requests with failing external APIs. Every check of the full `make load` applies."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SMALL_RUN = (
+    "--webhooks", "100",
+    "--burst-webhooks", "20",
+    "--decisions", "10",
+    "--fault-requests", "10",
+    "--concurrency", "20",
+    "--phase-timeout", "240",
+    "--time-limit", "900",
+)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_small_load_run_loses_nothing_and_doubles_nothing(tmp_path: Path) -> None:
+    report = tmp_path / "load.json"
+    result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [
+            sys.executable,
+            str(REPO_ROOT / "scripts" / "load.py"),
+            *SMALL_RUN,
+            "--state-dir",
+            str(REPO_ROOT / ".local" / "load-test"),
+            "--json",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=960,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    document = json.loads(report.read_text())
+    assert document["passed"]
+    counts = {phase["name"]: phase["counts"] for phase in document["phases"]}
+    webhooks = next(c for name, c in counts.items() if name.startswith("webhooks: 100 "))
+    assert (webhooks["lost"], webhooks["double effects"]) == (0, 0)
+    assert webhooks["executions"] == webhooks["distinct deliveries"] == 100
+    burst = next(c for name, c in counts.items() if name.startswith("webhooks: 20 "))
+    assert burst["answers 503 (Jira retried)"] > 0, "the burst should have reached Jira's retries"
+    decisions = next(c for name, c in counts.items() if name.startswith("decisions"))
+    assert decisions["decisions recorded"] == 10
