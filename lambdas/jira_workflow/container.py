@@ -8,23 +8,29 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
-import requests
 
-from jira_workflow.adapters.artifacts import ArtifactStore
-from jira_workflow.adapters.executions import Executions
-from jira_workflow.adapters.external_api import ExternalApi
-from jira_workflow.adapters.jira import JiraClient
-from jira_workflow.adapters.requests_table import RequestsTable
-from jira_workflow.adapters.secrets import SecretsReader
 from jira_workflow.clock import epoch_seconds, utc_now
 from jira_workflow.models.settings import Settings
-from jira_workflow.services.approvals import Approvals
-from jira_workflow.services.intake import Intake
-from jira_workflow.services.reconcile import Reconciler
-from jira_workflow.services.steps import WorkflowSteps
+
+# Adapters and services are imported where they are built: each function then loads only
+# what it uses (the status function needs neither requests nor the Jira client), which
+# keeps its cold start short. See the Performance section of the README.
+if TYPE_CHECKING:
+    import requests
+
+    from jira_workflow.adapters.artifacts import ArtifactStore
+    from jira_workflow.adapters.executions import Executions
+    from jira_workflow.adapters.external_api import ExternalApi
+    from jira_workflow.adapters.jira import JiraClient
+    from jira_workflow.adapters.requests_table import RequestsTable
+    from jira_workflow.adapters.secrets import SecretsReader
+    from jira_workflow.services.approvals import Approvals
+    from jira_workflow.services.intake import Intake
+    from jira_workflow.services.reconcile import Reconciler
+    from jira_workflow.services.steps import WorkflowSteps
 
 
 class Container:
@@ -39,25 +45,35 @@ class Container:
 
     @cached_property
     def table(self) -> RequestsTable:
+        from jira_workflow.adapters.requests_table import RequestsTable
+
         return RequestsTable(self._client("dynamodb"), self.settings.requests_table)
 
     @cached_property
     def artifacts(self) -> ArtifactStore:
+        from jira_workflow.adapters.artifacts import ArtifactStore
+
         return ArtifactStore(self._client("s3"), self.settings.artifacts_bucket)
 
     @cached_property
     def executions(self) -> Executions:
+        from jira_workflow.adapters.executions import Executions
+
         return Executions(self._client("stepfunctions"), self.settings.state_machine_arn)
 
     @cached_property
     def secrets(self) -> SecretsReader:
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
+        from jira_workflow.adapters.secrets import SecretsReader
+
         provider = SecretsProvider(boto3_client=self._client("secretsmanager"))
         return SecretsReader(provider, self.settings.secrets_max_age_seconds)
 
     @cached_property
     def http(self) -> requests.Session:
+        import requests
+
         return requests.Session()
 
     def jira(self) -> JiraClient:
@@ -65,6 +81,8 @@ class Container:
 
     @cached_property
     def _jira(self) -> JiraClient:
+        from jira_workflow.adapters.jira import JiraClient
+
         secret_id = self.settings.jira_api_secret_arn
         return JiraClient(
             self.settings.jira_base_url,
@@ -78,6 +96,8 @@ class Container:
 
     @cached_property
     def _external_api(self) -> ExternalApi:
+        from jira_workflow.adapters.external_api import ExternalApi
+
         secret_id = self.settings.external_api_secret_arn
         return ExternalApi(
             self.http,
@@ -91,10 +111,14 @@ class Container:
 
     @cached_property
     def approvals(self) -> Approvals:
+        from jira_workflow.services.approvals import Approvals
+
         return Approvals(self.table, self.executions, self.jira, utc_now)
 
     @cached_property
     def intake(self) -> Intake:
+        from jira_workflow.services.intake import Intake
+
         secret_id = self.settings.jira_webhook_secret_arn
         return Intake(
             rule=self.settings.trigger,
@@ -109,6 +133,8 @@ class Container:
 
     @cached_property
     def steps(self) -> WorkflowSteps:
+        from jira_workflow.services.steps import WorkflowSteps
+
         return WorkflowSteps(
             self.settings,
             self.table,
@@ -121,6 +147,8 @@ class Container:
 
     @cached_property
     def reconciler(self) -> Reconciler:
+        from jira_workflow.services.reconcile import Reconciler
+
         return Reconciler(
             self.settings.trigger,
             self.table,
