@@ -56,7 +56,7 @@ def _backend_sources(root: Path, environment: str) -> tuple[str, str, str]:
 @rule("backend_s3_lockfile", TERRAFORM, "Enable state locking with DynamoDB")
 def backend_s3_lockfile(ctx: Context) -> Outcome:
     if not ctx.expect.require_remote_backend:
-        return skipped(f"{ctx.expect.environment} keeps local state")
+        return skipped(f"{ctx.expect.environment} keeps its state in the emulator, not for real")
     kind, body, partial = _backend_sources(ctx.repo_root / "terraform", ctx.expect.environment)
     if kind != "s3":
         return failed(f'terraform/ declares backend "{kind or "none"}", not "s3"')
