@@ -9,11 +9,13 @@ them to choose its Lambda sampler). Two variants: as deployed (the zip has no .p
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,14 +42,12 @@ def extract(zip_path: Path, into: Path) -> Path:
     return into
 
 
-def handler_modules(package_root: Path) -> list[str]:
-    """Every function's handler module (one per file in handlers/, bar the shared http)."""
-    handlers = package_root / "jira_workflow" / "handlers"
-    return sorted(
-        f"jira_workflow.handlers.{path.stem}"
-        for path in handlers.glob("*.py")
-        if path.stem not in ("__init__", "http")
-    )
+def handler_modules(design: Path) -> list[str]:
+    """Every function's handler module, from the function table in docs/design.md."""
+    found = re.findall(r"`(jira_workflow\.handlers\.\w+)\.handler`", design.read_text())
+    if not found:
+        raise RuntimeError(f"no handler modules listed in {design}")
+    return sorted(set(found))
 
 
 def lambda_environment(task_root: Path, write_bytecode: bool) -> dict[str, str]:
@@ -87,7 +87,7 @@ def compile_package(task_root: Path) -> None:
 
 
 def measure(
-    zip_path: Path, work_dir: Path, runs: int, progress: object
+    zip_path: Path, design: Path, work_dir: Path, runs: int, progress: Callable[[str], None]
 ) -> tuple[float, list[ImportTime]]:
     """(boto3 median ms, per-module times); boto3 comes precompiled, as the runtime's does."""
     deployed = extract(zip_path, work_dir / "deployed")
@@ -97,8 +97,8 @@ def measure(
     compiled_env = lambda_environment(compiled, write_bytecode=True)
     boto3_ms = median_ms("boto3", deployed_env, runs)
     times = []
-    for module in handler_modules(deployed):
-        progress(f"  import {module} ({runs} runs each way)")  # type: ignore[operator]
+    for module in handler_modules(design):
+        progress(f"  import {module} ({runs} runs each way)")
         times.append(
             ImportTime(
                 module, median_ms(module, deployed_env, runs), median_ms(module, compiled_env, runs)
