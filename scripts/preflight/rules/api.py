@@ -122,3 +122,18 @@ def api_waf(ctx: Context) -> Outcome:
     if not associations:
         return failed("a web ACL is configured but not associated with the stage")
     return verdict([], f"{len(associations)} web ACL association(s) on the API stage")
+
+
+@rule("api_tls_policy", API, "Set up SSL/TLS certificate")
+def api_tls_policy(ctx: Context) -> Outcome:
+    domains = ctx.plan.of_type("aws_api_gateway_domain_name")
+    if not domains:
+        return skipped("no custom domain: the execute-api endpoint serves TLS 1.2 only")
+    problems = []
+    for domain in domains:
+        if domain.get("security_policy") != "TLS_1_2":
+            problems.append(f"{domain.address}: security_policy {domain.get('security_policy')}")
+        certificate = domain.get("regional_certificate_arn") or domain.get("certificate_arn")
+        if not is_set(certificate):
+            problems.append(f"{domain.address}: no ACM certificate")
+    return verdict(problems, f"{len(domains)} custom domain(s), ACM certificate, TLS 1.2")
