@@ -10,6 +10,7 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -120,6 +121,8 @@ class LocalStack:
         )
         self.fake_jira: Any = None
         self.info: StackInfo | None = None
+        self.workspace: LocalWorkspace | None = None
+        self._stopping = False
 
     def start(self) -> StackInfo:
         started = time.monotonic()
@@ -141,8 +144,15 @@ class LocalStack:
             CreateBucketConfiguration={"LocationConstraint": self.options.region},
         )
         apply_seconds = workspace.apply()
+        self.workspace = workspace
+        pending = workspace.apply_run.pending if workspace.apply_run else []
         slowest = ", ".join(f"{a} {s:.0f}s" for a, s in workspace.slowest_resources())
-        self.progress(f"terraform apply finished in {apply_seconds:.1f}s (slowest: {slowest})")
+        self.progress(
+            f"stack usable {apply_seconds:.1f}s into terraform apply (slowest so far: {slowest})"
+            + (f"; still waiting in the background on {', '.join(pending)}" if pending else "")
+        )
+        if pending:
+            threading.Thread(target=self._report_apply_end, daemon=True).start()
         functions = self._function_environments(endpoints)
         self._seed_secrets(endpoints, functions)
         self.info = self._describe(
@@ -153,7 +163,20 @@ class LocalStack:
             self.fake_jira.register_webhook(self.info.webhook_url, self.secrets.webhook_secret)
         return self.info
 
+    def _report_apply_end(self) -> None:
+        run = self.workspace.apply_run if self.workspace else None
+        if run is None:
+            return
+        succeeded, reason = run.wait_until_complete()
+        if succeeded:
+            self.progress(f"terraform apply complete after {run.complete_seconds:.1f}s")
+        elif reason != "still running" and not self._stopping:
+            self.progress(f"error: terraform apply failed after the stack was up: {reason}")
+
     def stop(self) -> None:
+        self._stopping = True
+        if self.workspace is not None and self.workspace.apply_run is not None:
+            self.workspace.apply_run.stop()
         if self.fake_jira is not None:
             self.fake_jira.stop()
         self.emulator.stop()

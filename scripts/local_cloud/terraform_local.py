@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -40,7 +42,7 @@ class LocalWorkspace:
     module_dir: Path = REPO_ROOT / "terraform"
     parallelism: int = 20
     progress: Progress = lambda _message: None
-    last_apply_output: str = ""
+    apply_run: ApplyRun | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -126,42 +128,143 @@ class LocalWorkspace:
         self.run("workspace", "select", "-or-create", WORKSPACE)
 
     def apply(self) -> float:
-        """init + apply; returns the apply's own wall time in seconds."""
+        """init + apply, returning once the stack is usable (see `ApplyRun`); the apply's
+        tail, provider waits on resources that change nothing locally, runs on."""
         self.progress("terraform init (local workspace, offline provider mirror)")
         self.init()
         tfvars = self.module_dir / "environments" / f"{WORKSPACE}.tfvars"
         var_file = [f"-var-file={tfvars}"] if tfvars.exists() else []
         self.progress("terraform apply into the emulator")
-        started = time.monotonic()
-        output = self.run(
+        command = [
+            "terraform",
+            f"-chdir={self.module_dir}",
             "apply",
             "-auto-approve",
             "-input=false",
             "-no-color",
-            "-json",  # timestamps per resource: .local/terraform/terraform.log shows the slow ones
+            "-json",  # per-resource events: readiness below, timings in terraform.log
             f"-parallelism={self.parallelism}",
             *var_file,
             *self.var_args(),
-        )
-        self.last_apply_output = output
-        return time.monotonic() - started
+        ]
+        self.apply_run = ApplyRun(command, self.environment(), self.work_dir / "terraform.log")
+        return self.apply_run.wait_until_usable()
 
     def slowest_resources(self, count: int = 3) -> list[tuple[str, float]]:
-        """The resources the last apply spent longest on, from its JSON messages."""
-        durations: list[tuple[str, float]] = []
-        for line in self.last_apply_output.splitlines():
-            try:
-                message = json.loads(line)
-            except ValueError:
-                continue
-            hook = message.get("hook", {})
-            if message.get("type") == "apply_complete" and "elapsed_seconds" in hook:
-                durations.append((hook["resource"]["addr"], float(hook["elapsed_seconds"])))
-        return sorted(durations, key=lambda item: item[1], reverse=True)[:count]
+        return self.apply_run.slowest(count) if self.apply_run else []
 
     def outputs(self) -> dict[str, Any]:
         raw = json.loads(self.run("output", "-json", "-no-color", capture=True) or "{}")
         return {name: entry.get("value") for name, entry in raw.items()}
+
+
+# Resources whose provider waits are fixed sleeps and whose effect the emulator never
+# shows: aws_s3_bucket_lifecycle_configuration waits ~55 s (a 3-occurrence waiter polling
+# every 10 s, then a 5 s-sleep steady read) however fast the answer; moto never expires
+# objects, so nothing running locally depends on the rules being in place.
+DEFERRABLE_RESOURCE_TYPES = frozenset({"aws_s3_bucket_lifecycle_configuration"})
+
+
+class ApplyRun:
+    """One `terraform apply -json`, followed event by event.
+
+    The stack is *usable* once every planned change is applied except those of
+    DEFERRABLE_RESOURCE_TYPES; the process then carries on to completion in the background
+    and `wait_until_complete` reports how it ended.
+    """
+
+    def __init__(self, command: list[str], env: dict[str, str], log_path: Path) -> None:
+        self.started = time.monotonic()
+        self.log_path = log_path
+        self._planned: dict[str, str] = {}  # address → resource type
+        self._completed: set[str] = set()
+        self._durations: list[tuple[str, float]] = []
+        self._errors: list[str] = []
+        self._planning_done = False
+        self._usable = threading.Event()
+        self._lock = threading.Lock()
+        self.complete_seconds: float | None = None
+        self.process = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self._reader = threading.Thread(target=self._follow, name="terraform-apply", daemon=True)
+        self._reader.start()
+
+    def _follow(self) -> None:
+        assert self.process.stdout is not None
+        with self.log_path.open("a", encoding="utf-8") as log:
+            for line in self.process.stdout:
+                log.write(line)
+                self._observe(line)
+        self.process.wait()
+        self.complete_seconds = time.monotonic() - self.started
+        self._usable.set()  # finished (or failed): nobody should wait any longer
+
+    def _observe(self, line: str) -> None:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            return
+        kind = message.get("type")
+        with self._lock:
+            if kind == "planned_change":
+                change = message["change"]
+                if change.get("action") != "noop":
+                    resource = change["resource"]
+                    self._planned[resource["addr"]] = resource["resource_type"]
+            elif kind == "change_summary" and message["changes"].get("operation") == "plan":
+                self._planning_done = True
+            elif kind == "apply_complete":
+                hook = message["hook"]
+                self._completed.add(hook["resource"]["addr"])
+                if "elapsed_seconds" in hook:
+                    self._durations.append((hook["resource"]["addr"], hook["elapsed_seconds"]))
+            elif kind == "diagnostic" and message["diagnostic"].get("severity") == "error":
+                self._errors.append(_json_error(line))
+            if self._planning_done and all(
+                kind_ in DEFERRABLE_RESOURCE_TYPES
+                for addr, kind_ in self._planned.items()
+                if addr not in self._completed
+            ):
+                self._usable.set()
+
+    def wait_until_usable(self) -> float:
+        """Seconds until usable; raises TerraformError if the apply failed before that."""
+        self._usable.wait()
+        if self.process.poll() not in (None, 0) or self._errors:
+            self._reader.join(timeout=5)
+            reason = self._errors[0] if self._errors else "see the log"
+            raise TerraformError(
+                f"terraform apply failed: {reason} (full output in {self.log_path})"
+            )
+        return time.monotonic() - self.started
+
+    def wait_until_complete(self, timeout: float | None = None) -> tuple[bool, str]:
+        """(succeeded, reason) once the process has ended."""
+        self._reader.join(timeout)
+        if self._reader.is_alive():
+            return False, "still running"
+        if self.process.returncode != 0 or self._errors:
+            return False, self._errors[0] if self._errors else f"exit {self.process.returncode}"
+        return True, ""
+
+    @property
+    def pending(self) -> list[str]:
+        with self._lock:
+            return sorted(set(self._planned) - self._completed)
+
+    def slowest(self, count: int) -> list[tuple[str, float]]:
+        with self._lock:
+            return sorted(self._durations, key=lambda item: item[1], reverse=True)[:count]
+
+    def stop(self) -> None:
+        """Interrupt a still-running apply (its target is going away with the emulator)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
 
 
 def _json_error(stdout: str) -> str:
