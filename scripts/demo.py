@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the local stack did not start: {error}", file=sys.stderr)
         stack.stop()
         return 1
-    say(f"stack up: terraform apply {info['apply_seconds']}s; API {info['api_url']}")
+    say(f"stack up, {info['apply_seconds']}s into terraform apply; API {info['api_url']}")
     results: list[StoryResult] = []
     try:
         for story in (story_approved, story_rejected, story_auto_approved):

@@ -69,7 +69,7 @@ class StackInfo:
     requests_table: str
     artifacts_bucket: str
     reconciler_schedule: str | None
-    apply_seconds: float
+    apply_seconds: float  # into `terraform apply` when the stack became usable
     startup_seconds: float
 
     def to_json(self) -> str:
