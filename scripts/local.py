@@ -90,8 +90,8 @@ def print_human(info: StackInfo, stack_file: Path, log_file: Path) -> None:
     body = '{"webhookEvent":"jira:issue_created","issue":{"key":"OPS-1"}}'
     print(
         f"""
-Local stack is up {info.startup_seconds}s after start ({info.apply_seconds}s into terraform apply; its
-last, lifecycle-rules wait finishes in the background).
+Local stack is up {info.startup_seconds}s after start, {info.apply_seconds}s into terraform apply
+(its last step, the provider's wait on the S3 lifecycle rules, finishes in the background).
 
   API             {info.api_url}
   webhook         POST {info.webhook_url}   (no API key; HMAC signature)
