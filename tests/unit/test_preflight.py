@@ -125,7 +125,9 @@ def test_secret_value_never_appears_in_the_report(weak_raw: dict[str, Any], repo
     ctx = Context(Plan.from_dict(weak_raw), expectations_for("prod"), repo)
     table = render_table(run_rules(ctx), "prod")
     assert "secret_string would be stored in state" in table
+    assert "EXTERNAL_API_TOKEN holds a value, not a secret ARN" in table
     assert "fixture-not-a-secret" not in table
+    assert "fixture-plaintext-token" not in table
 
 
 # ---- per-environment expectations ---------------------------------------------------------

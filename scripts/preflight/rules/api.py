@@ -97,7 +97,13 @@ def api_access_logging(ctx: Context) -> Outcome:
         if not is_set(s.get("access_log_settings.0.destination_arn"))
         or not is_set(s.get("access_log_settings.0.format"))
     ]
-    return verdict(problems, f"{len(stages)} stage(s) write access logs")
+    # full request/response logging would write webhook bodies and API keys to the logs
+    problems += [
+        f"{m.address}: data_trace_enabled logs request bodies"
+        for m in ctx.plan.of_type("aws_api_gateway_method_settings")
+        if m.get("settings.0.data_trace_enabled") is True
+    ]
+    return verdict(problems, f"{len(stages)} stage(s) write access logs, no body tracing")
 
 
 @rule("api_request_validation", API, "Configure request/response validation")

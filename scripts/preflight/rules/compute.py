@@ -83,6 +83,23 @@ def lambda_env_kms_encryption(ctx: Context) -> Outcome:
     return verdict(problems, f"{len(fns)} function environment(s) on our KMS key")
 
 
+SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "API_KEY", "PRIVATE_KEY")
+
+
+@rule("lambda_env_without_secrets", LAMBDA, "Update authentication tokens in Secrets Manager")
+def lambda_env_without_secrets(ctx: Context) -> Outcome:
+    """Secrets are read from Secrets Manager at run time; the environment holds only ARNs."""
+    problems = []
+    for fn in functions(ctx.plan):
+        for name, value in function_env(fn).items():
+            looks_secret = any(word in name.upper() for word in SECRET_WORDS)
+            is_reference = isinstance(value, str) and value.startswith("arn:")
+            if looks_secret and not name.upper().endswith("_ARN") and not is_reference:
+                # the value itself is never printed
+                problems.append(f"{fn.address}: {name} holds a value, not a secret ARN")
+    return verdict(problems, "function environments hold secret ARNs, never values")
+
+
 @rule("lambda_vpc", SECURITY, "Enable VPC for Lambda functions")
 def lambda_vpc(ctx: Context) -> Outcome:
     if ctx.plan.variable("enable_vpc") is not True:
