@@ -9,7 +9,6 @@ from preflight.registry import Context, Outcome, failed, passed, rule, skipped, 
 from preflight.rules.common import children_of, configured, is_set
 
 INFRA = "Pre-Deployment / Infrastructure Review"
-SECURITY = "Pre-Deployment / Security Hardening"
 BACKUP = "Pre-Deployment / Backup & Recovery"
 SECRETS = "Production Configuration / Secrets Manager"
 BUCKET = "Production Configuration / S3 Bucket"
