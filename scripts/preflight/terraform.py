@@ -78,7 +78,6 @@ def plan_in_emulator(
     progress: Progress,
 ) -> dict[str, Any]:
     from local_cloud.terraform_local import STATE_BUCKET, LocalWorkspace
-    from local_cloud.terraform_local import TerraformError as LocalTerraformError
 
     class PlanOnlyWorkspace(LocalWorkspace):
         def environment(self) -> dict[str, str]:
@@ -95,6 +94,34 @@ def plan_in_emulator(
         variables=variables,
     )
     _ensure_state_bucket(endpoint, region, STATE_BUCKET)
+    workspace.work_dir.mkdir(parents=True, exist_ok=True)
+    with _exclusive(workspace.work_dir / ".lock"):
+        return _init_and_plan(workspace, environment, var_files, extra_args, progress)
+
+
+@contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """One preflight per workspace directory at a time: a shared TF_DATA_DIR is not safe."""
+    import fcntl
+
+    with lock_file.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _init_and_plan(
+    workspace: Any,
+    environment: str,
+    var_files: Sequence[Path],
+    extra_args: Sequence[str],
+    progress: Progress,
+) -> dict[str, Any]:
+    from local_cloud.terraform_local import TerraformError as LocalTerraformError
+
+    endpoint = workspace.aws_endpoint
     try:
         progress(f"terraform init against the emulator at {endpoint}")
         workspace.init()

@@ -46,8 +46,9 @@ def rows(output: str) -> dict[str, str]:
 
 def test_prod_tfvars_pass_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["--env", "prod", "--emulator"])
-    out = capsys.readouterr().out
-    assert code == 0, out
+    captured = capsys.readouterr()
+    out = captured.out
+    assert code == 0, out + captured.err
     assert "FAIL" not in rows(out).values()
 
 
@@ -61,8 +62,9 @@ def test_weakened_prod_tfvars_fail_with_a_table(
         ["--env", "prod", "--emulator", "--var-file", str(PROD_TFVARS), "--var-file", str(weak)]
     )
 
-    out = capsys.readouterr().out
-    assert code == 1
+    captured = capsys.readouterr()
+    out = captured.out
+    assert code == 1, captured.err
     assert out.splitlines()[0].split()[:2] == ["RULE", "CHECKLIST"]
     failed = {rule for rule, result in rows(out).items() if result == "FAIL"}
     assert failed == EXPECTED_FAILURES
