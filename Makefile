@@ -17,7 +17,7 @@ TEST_TIERS := test-python
 .PHONY: help deps lint test test-python build clean
 
 help: ## List every target with one line each
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort -u | \
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort -u | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
 $(DEPS_STAMP): requirements/runtime.txt requirements/dev.txt

@@ -16,6 +16,7 @@ mock_faults      = ""
 
 state_machine_timeout_seconds  = 86400
 approval_timeout_seconds       = 3600
+auto_approve_max_risk          = 20 # risk scores at or below skip the human decision (-1: never)
 reconciler_schedule_expression = "rate(15 minutes)"
 
 log_level                   = "DEBUG"

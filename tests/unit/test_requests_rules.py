@@ -334,3 +334,22 @@ def test_payload_missing_a_required_field_names_it(path: tuple[str, ...], named:
 def test_payload_of_the_wrong_shape_is_an_invalid_request(document: Any) -> None:
     with pytest.raises(InvalidRequest):
         request_from_payload(document)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (45, "45 seconds"),
+        (60, "1 minute"),
+        (90, "1.5 minutes"),
+        (3600, "1 hour"),
+        (7200, "2 hours"),
+        (5400, "90 minutes"),
+        (86400, "1 day"),
+        (172800, "2 days"),
+    ],
+)
+def test_approval_wait_is_said_in_the_largest_whole_unit(seconds: int, text: str) -> None:
+    from jira_workflow.domain.messages import duration
+
+    assert duration(seconds) == text

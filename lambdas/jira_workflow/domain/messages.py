@@ -7,12 +7,27 @@ from jira_workflow.domain.requests import ApprovalDecision, Decision
 MAX_REASON_LENGTH = 300
 
 
-def approval_needed(issue_key: str, approve_status: str, reject_status: str, hours: int) -> str:
+def approval_needed(
+    issue_key: str, approve_status: str, reject_status: str, wait_seconds: int
+) -> str:
     return (
         f"Approval needed for {issue_key}.\n"
         f"Move the issue to '{approve_status}' to approve it or to '{reject_status}' to "
-        f"reject it. The request waits {hours} hour(s) for a decision, then closes."
+        f"reject it. The request waits {duration(wait_seconds)} for a decision, then closes."
     )
+
+
+def duration(seconds: int) -> str:
+    """`45 seconds`, `1 minute`, `2 hours`, `3 days`: the largest whole unit that fits."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} hours"
+    if seconds >= 60:
+        return f"{seconds / 60:.1f} minutes"
+    return f"{seconds} seconds"
 
 
 def auto_approved(risk_score: int) -> str:

@@ -149,7 +149,7 @@ class WorkflowSteps:
             task.issue_key,
             trigger.approve_status,
             trigger.reject_status,
-            hours=max(1, round(timeout / 3600)),
+            wait_seconds=timeout,
         )
         self._comment_once(task, "approval_comment_at", text)
         return {"awaiting": True}
