@@ -21,6 +21,7 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 
 from local_cloud.asl_validation import diagnose
+from local_cloud.dynamodb_atomic import patch_atomic_dynamodb_writes
 from local_cloud.faults import FaultPlan
 from local_cloud.lambda_runner import InProcessLambdaRunner
 
@@ -255,4 +256,6 @@ def apply_all(runner: InProcessLambdaRunner, faults: FaultPlan) -> list[str]:
         patch_send_task_failure_keeps_cause()
         patch_start_execution_names_and_faults(faults)
         patch_bucket_policy_sees_tls()
+        patch_atomic_dynamodb_writes()
+        APPLIED.append("atomic_dynamodb_writes")
         return list(APPLIED)

@@ -97,4 +97,5 @@ def test_emulator_reports_every_patch_applied(emulator: dict[str, Any]) -> None:
         "list_state_machine_versions",
         "send_task_failure_keeps_cause",
         "start_execution_names_and_faults",
+        "atomic_dynamodb_writes",
     }
