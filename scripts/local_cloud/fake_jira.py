@@ -50,8 +50,8 @@ if __package__ in (None, ""):  # run as a script: make the repo's source roots i
     sys.path[:0] = [str(_ROOT / "scripts"), str(_ROOT / "lambdas")]
 
 import requests
-from jira_workflow.adapters.adf import adf_problems, adf_to_text, text_to_adf
 
+from jira_workflow.adapters.adf import adf_problems, adf_to_text, text_to_adf
 from local_cloud.jira_openapi import validate_request, validate_response
 
 DEFAULT_STATUSES: tuple[str, ...] = (

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
 from local_cloud.fake_jira import FakeJira, JqlError, JqlFilter, Workflow, sign
 
 SECRET = "webhook-secret-for-tests"

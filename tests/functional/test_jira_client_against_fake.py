@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+
 from jira_workflow.adapters.jira import JiraClient, JiraCredentials
 from jira_workflow.domain.errors import JiraIssueNotFound, JiraRequestRejected, JiraUnavailable
 from local_cloud.fake_jira import FakeJira

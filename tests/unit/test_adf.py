@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from jira_workflow.adapters.adf import adf_problems, adf_to_text, text_to_adf
 
 

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 import requests
 import responses
+from responses import matchers
+
 from jira_workflow.adapters.jira import JiraClient, JiraCredentials, JiraTransition
 from jira_workflow.domain.errors import JiraIssueNotFound, JiraRequestRejected, JiraUnavailable
-from responses import matchers
 
 BASE = "https://acme.atlassian.net"
 TOKEN = "ATATT-super-secret-token"

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 import responses
+
 from jira_workflow.adapters.jira import JIRA_OPERATIONS, JiraClient, JiraCredentials, JiraOperation
 from local_cloud import jira_openapi
 from local_cloud.jira_openapi import validate_request, validate_response
