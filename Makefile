@@ -12,7 +12,7 @@ ENV    ?= local
 # The venv is rebuilt whenever a pinned requirements file changes.
 DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements/runtime.txt requirements/dev.txt | sha256sum | cut -c1-12)
 
-TEST_TIERS := test-python
+TEST_TIERS := lint test-python
 
 .PHONY: help deps lint test test-python build clean
 
@@ -39,8 +39,8 @@ test-python: deps ## Unit and functional tests (no network, moto-backed AWS)
 build: deps ## Build the content-hashed Lambda package under build/
 	$(PY) scripts/build_lambda.py
 
-clean: ## Remove build output, caches and the venv
-	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis $(VENV)
+clean: ## Remove build output, caches and the venvs (keeps .local: it holds bootstrap state)
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis $(VENV) .venv-checkov
 
 include $(wildcard mk/*.mk)
 
