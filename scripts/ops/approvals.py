@@ -91,12 +91,11 @@ def find_pending(table: RequestsTable, older_than_hours: float = 0.0) -> list[Pe
 
 def approval_text(environment: dict[str, str], issue_key: str) -> str:
     """The workflow's own approval comment, with the deployment's statuses and timeout."""
-    hours = max(1, int(environment.get("APPROVAL_TIMEOUT_SECONDS", "3600")) // 3600)
     return messages.approval_needed(
         issue_key,
         environment.get("APPROVE_STATUS", "Approved"),
         environment.get("REJECT_STATUS", "Rejected"),
-        hours,
+        wait_seconds=int(environment.get("APPROVAL_TIMEOUT_SECONDS", "3600")),
     )
 
 

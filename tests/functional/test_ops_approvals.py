@@ -75,7 +75,7 @@ def test_resend_posts_the_approval_comment_and_marks_it(workflow: Workflow) -> N
     approvals.remind(table, _jira(workflow), ENVIRONMENT, key, resend=True)
     comments = workflow.jira.comments(key)
     assert comments[-1].startswith(f"Approval needed for {key}.")
-    assert "waits 2 hour(s)" in comments[-1]
+    assert "waits 2 hours" in comments[-1]
     assert workflow.record(key)["approval_comment_at"]
 
 
