@@ -14,11 +14,13 @@ module's deployment guard (which protects `apply`), and a plan applies nothing.
 from __future__ import annotations
 
 import json
+import socket
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK_FILE = REPO_ROOT / ".local" / "stack.json"
@@ -30,11 +32,26 @@ class TerraformError(RuntimeError):
 
 
 def stack_endpoint(stack_file: Path = STACK_FILE) -> str | None:
-    """The AWS endpoint of a running `make local` stack, if there is one."""
+    """The AWS endpoint of a running `make local` stack, if there is one.
+
+    A stack killed without its Ctrl-C cleanup leaves its file behind, so the endpoint
+    counts only if something answers there.
+    """
     if not stack_file.is_file():
         return None
     endpoint = json.loads(stack_file.read_text()).get("aws_endpoint")
-    return str(endpoint) if endpoint else None
+    if not endpoint or not _answers(str(endpoint)):
+        return None
+    return str(endpoint)
+
+
+def _answers(endpoint: str) -> bool:
+    parts = urlsplit(endpoint)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), 1.0):
+            return True
+    except OSError:
+        return False
 
 
 @contextmanager
