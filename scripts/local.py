@@ -87,7 +87,13 @@ def progress_printer(quiet: bool) -> Any:
 
 
 def print_human(info: StackInfo, stack_file: Path, log_file: Path) -> None:
-    body = '{"webhookEvent":"jira:issue_created","issue":{"key":"OPS-1"}}'
+    # The fields the trigger rule and validation read: a smaller body is a 400 naming
+    # the first missing field.
+    body = (
+        '{"webhookEvent":"jira:issue_created","issue":{"key":"OPS-99","fields":{'
+        '"project":{"key":"OPS"},"issuetype":{"name":"Service Request"},'
+        '"status":{"name":"To Do"},"summary":"Need a laptop","description":"For onboarding"}}}'
+    )
     print(
         f"""
 Local stack is up {info.startup_seconds}s after start, {info.apply_seconds}s into terraform apply
@@ -169,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         print_human(info, stack_file, log_file)
     wait_for_stop()
     print("stopping the local stack", file=sys.stderr, flush=True)
+    stack_file.unlink(missing_ok=True)  # nothing may attach to a stack that is gone
     stack.stop()
     return 0
 
