@@ -16,10 +16,10 @@ fuzz: deps ## Fuzz the API handlers with FUZZ_EXAMPLES cases (default 12000): no
 test-fuzz: deps ## Fuzz tier inside make test (TEST_FUZZ_EXAMPLES cases, default 300)
 	FUZZ_EXAMPLES=$(TEST_FUZZ_EXAMPLES) $(PY) -m pytest tests/fuzz -q -p no:cacheprovider
 
-load: deps build fuzz ## 1,000 webhooks with duplicates and throttling, racing decisions, failing APIs; then fuzz
+load: deps build fuzz ## Fuzz (12,000 cases), then 1,000 webhooks with duplicates and throttling, racing decisions, failing APIs
 	$(PY) scripts/load.py $(LOAD_ARGS)
 
-test-load: deps build ## Small load run inside make test (100 webhooks, 10 races, 10 failing-API requests)
+test-load: deps build ## Small load run inside make test (100 webhooks + a throttling burst, 10 races, 10 failing-API requests)
 	$(PY) -m pytest tests/load -q -p no:cacheprovider
 
 bench: deps build ## One table: import times, package size, warm latency, throughput, cost per 1,000 requests
