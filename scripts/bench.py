@@ -140,11 +140,11 @@ def stack_rows(args: argparse.Namespace, work_dir: Path) -> tuple[list[Row], lis
         progress("warm-up request, then warm webhook -> decision -> SUCCEEDED runs")
         stack_figures.warm_run(target, timeout=120)
         warm = [stack_figures.warm_run(target, timeout=120) for _ in range(args.warm_runs)]
+        status_ms = sequential_status_ms(target, warm_key_count=20)
         progress(f"throughput: {args.throughput_requests} webhooks, then as many status reads")
         webhook_rps, status_rps = stack_figures.throughput(
             target, args.throughput_requests, args.concurrency
         )
-        status_ms = statistics.median(target.latencies.samples["status"]) * 1000
         memory = stack_figures.memory_by_function(target)
         counts = []
         for plan in stack_figures.PATHS:
@@ -182,6 +182,17 @@ def stack_rows(args: argparse.Namespace, work_dir: Path) -> tuple[list[Row], lis
         ),
     ]
     return rows, counts
+
+
+def sequential_status_ms(target: Any, warm_key_count: int) -> float:
+    """One status read at a time (nothing else in flight): the floor of any API call."""
+    key = target.jira.create_issue("OPS", "Status baseline", status="To Do", notify=False)
+    samples = []
+    for _ in range(warm_key_count):
+        started = time.perf_counter()
+        target.status(key)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000
 
 
 def cost_rows(counts: list[PathCounts]) -> list[Row]:
