@@ -14,7 +14,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SMALL_RUN = (
     "--webhooks", "100",
-    "--burst-webhooks", "20",
+    "--burst-webhooks", "40",
     "--decisions", "10",
     "--fault-requests", "10",
     "--concurrency", "20",
@@ -49,7 +49,7 @@ def test_small_load_run_loses_nothing_and_doubles_nothing(tmp_path: Path) -> Non
     webhooks = next(c for name, c in counts.items() if name.startswith("webhooks: 100 "))
     assert (webhooks["lost"], webhooks["double effects"]) == (0, 0)
     assert webhooks["executions"] == webhooks["distinct deliveries"] == 100
-    burst = next(c for name, c in counts.items() if name.startswith("webhooks: 20 "))
+    burst = next(c for name, c in counts.items() if name.startswith("webhooks: 40 "))
     assert burst["answers 503 (Jira retried)"] > 0, "the burst should have reached Jira's retries"
     decisions = next(c for name, c in counts.items() if name.startswith("decisions"))
     assert decisions["decisions recorded"] == 10
