@@ -276,6 +276,37 @@ def test_enrich_with_a_body_that_is_not_json_is_400() -> None:
     assert "JSON" in response_json(response)["reason"]
 
 
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"issueKey": "OPS-\xff"}', "not valid JSON: UnicodeDecodeError"),
+        ('{"riskScore": ' + "9" * 5000 + "}", "not valid JSON: ValueError"),
+        ('{"a": ' * 100_000 + "1" + "}" * 100_000, "not valid JSON: RecursionError"),
+        ('{"issueKey": "\\ud800"}', "unpaired surrogate"),
+    ],
+    ids=["invalid-utf8", "huge-integer", "deep-nesting", "lone-surrogate"],
+)
+@pytest.mark.parametrize("route", ["/mock/enrich", "/mock/fulfil"])
+def test_body_the_parser_cannot_take_is_400_with_a_reason(
+    route: str, body: bytes | str, reason: str
+) -> None:
+    headers = {**BEARER, "Idempotency-Key": "k"}
+
+    response = invoke(api_event("POST", route, body, headers))
+
+    assert response["statusCode"] == 400
+    answer = response_json(response)
+    assert answer["error"] == "MalformedBody"
+    assert reason in answer["reason"]
+
+
+def test_put_faults_with_invalid_utf8_is_400() -> None:
+    response = invoke(api_event("PUT", "/mock/faults", b'{"enrich": "\xff"}'))
+
+    assert response["statusCode"] == 400
+    assert "UnicodeDecodeError" in response_json(response)["reason"]
+
+
 def test_fulfil_through_the_handler_replays_by_idempotency_key() -> None:
     headers = {**BEARER, "Idempotency-Key": "OPS-1-abc"}
     first = invoke(api_event("POST", "/mock/fulfil", {"issueKey": "OPS-1"}, headers))

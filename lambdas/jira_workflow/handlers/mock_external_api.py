@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from functools import cache
 from typing import Any
@@ -12,7 +11,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.domain.errors import MalformedBody, MissingCredentials
-from jira_workflow.handlers.http import json_response, register_error_handlers
+from jira_workflow.handlers.http import json_response, raw_body, register_error_handlers
+from jira_workflow.models.validation import json_document
 from jira_workflow.observability import logger
 from jira_workflow.services.mock_external_api import (
     FaultPlanError,
@@ -72,10 +72,9 @@ def _require_bearer() -> None:
 
 
 def _json_body() -> dict[str, Any]:
-    try:
-        body = json.loads(app.current_event.body or "{}")
-    except json.JSONDecodeError:
-        raise MalformedBody("body is not valid JSON") from None
+    # The shared parser: whatever a sender gets wrong (bad UTF-8, huge numbers, deep
+    # nesting, lone surrogates) is a 400 with a reason, not a 500. No body means {}.
+    body = json_document(raw_body(app.current_event) or b"{}", "body is not valid JSON")
     if not isinstance(body, dict):
         raise MalformedBody("body must be a JSON object")
     return body
