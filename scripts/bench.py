@@ -89,10 +89,10 @@ def import_rows(runs: int, work_dir: Path) -> list[Row]:
         ratio = t.deployed_ms / boto3_ms
         rows.append(
             Row(
-                f"import {t.module.rsplit('.', 1)[-1]} (no .pyc, as deployed)",
+                f"import {t.module.rsplit('.', 1)[-1]} (as deployed)",
                 f"{t.deployed_ms:.0f} ms",
                 f"import boto3 {boto3_ms:.0f} ms",
-                f"{ratio:.2f}x (with .pyc {t.compiled_ms / boto3_ms:.2f}x)",
+                f"{ratio:.2f}x (no .pyc {t.sources_only_ms / boto3_ms:.2f}x)",
                 f"<= {IMPORT_GOAL}x",
                 ratio <= IMPORT_GOAL,
             )

@@ -5,6 +5,12 @@ The zip holds `lambdas/jira_workflow` plus the pinned runtime dependencies from
 requirements/runtime.txt, and is reproducible: entries sorted, timestamps fixed, so the
 same sources give the same bytes and Terraform only redeploys on a real change.
 
+It also holds bytecode. /var/task is read-only, so without `.pyc` files every cold start
+compiles every module it imports (about twice the import time). The `.pyc` files are
+compiled by an interpreter of the target's version (scripts/lambda_python.py finds or
+builds a 3.13) with hash-based, unchecked invalidation: their bytes depend on the source
+only, never on timestamps, and the runtime loads them without re-reading the source.
+
 Targets (`--platform`):
   lambda  (default) arm64 / CPython 3.13 wheels for the AWS Lambda runtime; writes
           build/lambda-<sha256-12>.zip and build/lambda.json.
@@ -32,9 +38,13 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import lambda_python
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = REPO_ROOT / "lambdas" / "jira_workflow"
@@ -49,7 +59,8 @@ PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore", "s3transfer"})
 # Zip entries get one fixed timestamp (the earliest a zip can hold) so the bytes are stable.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 SKIPPED_PARTS = frozenset({"__pycache__"})
-SKIPPED_SUFFIXES = frozenset({".pyc", ".pyo"})
+SKIPPED_SUFFIXES = frozenset({".pyc", ".pyo"})  # stray caches; the build compiles its own
+LAMBDA_TASK_ROOT = "/var/task"
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class Target:
     pip_platform_args: tuple[str, ...]
     zip_prefix: str
     manifest_name: str
+    bytecode_compiler: Callable[[], str]  # path of an interpreter of the target's version
 
 
 TARGETS = {
@@ -76,12 +88,14 @@ TARGETS = {
         ),
         zip_prefix="lambda",
         manifest_name="lambda.json",
+        bytecode_compiler=lambda_python.runtime_python,
     ),
     "host": Target(
         name="host",
         pip_platform_args=(),
         zip_prefix="lambda-host",
         manifest_name="lambda-host.json",
+        bytecode_compiler=lambda: sys.executable,
     ),
 }
 
@@ -131,7 +145,7 @@ def install_dependencies(target: Target, requirements: list[str], deps_dir: Path
         "--quiet",
         "--disable-pip-version-check",
         "--no-deps",
-        "--no-compile",  # .pyc files are interpreter-specific and would break reproducibility
+        "--no-compile",  # pip would use this interpreter; compile_bytecode uses the target's
         "--target",
         str(deps_dir),
         *target.pip_platform_args,
@@ -174,6 +188,56 @@ def write_zip(files: dict[str, Path], destination: Path) -> None:
             archive.writestr(info, files[name].read_bytes())
 
 
+def stage(files: dict[str, Path], into: Path) -> None:
+    """Copy the package's sources into a scratch tree the compiler may write into."""
+    for name, source in files.items():
+        destination = into / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
+
+
+def compile_bytecode(interpreter: str, tree: Path) -> str:
+    """Write `__pycache__/*.pyc` beside every module; returns the interpreter's cache tag.
+
+    Paths inside the bytecode are rewritten to /var/task, where Lambda unpacks the zip, so
+    the bytes do not depend on where this build ran.
+    """
+    command = [
+        interpreter,
+        "-m",
+        "compileall",
+        "-qq",
+        "-j0",
+        "--invalidation-mode=unchecked-hash",
+        "-s",
+        str(tree),
+        "-p",
+        LAMBDA_TASK_ROOT,
+        str(tree),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BuildError(f"compiling bytecode with {interpreter} failed: {result.stdout[-300:]}")
+    tag = subprocess.run(
+        [interpreter, "-c", "import sys; print(sys.implementation.cache_tag)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return tag.stdout.strip()
+
+
+def tree_files(tree: Path) -> dict[str, Path]:
+    return {path.relative_to(tree).as_posix(): path for path in tree.rglob("*") if path.is_file()}
+
+
+def bytecode_compiler(target: Target) -> str:
+    try:
+        return target.bytecode_compiler()
+    except lambda_python.ToolchainError as error:
+        raise BuildError(str(error)) from None
+
+
 def build(target: Target) -> dict[str, str]:
     if not PACKAGE_DIR.is_dir():
         raise BuildError(f"package source {PACKAGE_DIR} not found")
@@ -183,29 +247,40 @@ def build(target: Target) -> dict[str, str]:
     BUILD_DIR.mkdir(exist_ok=True)
     deps_dir = BUILD_DIR / f"deps-{target.name}"
     install_dependencies(target, bundled_requirements(REQUIREMENTS.read_text()), deps_dir)
+    interpreter = bytecode_compiler(target)
 
-    files = package_files(deps_dir)
-    print(f"==> zipping {len(files)} files")
-    staging = BUILD_DIR / f".{target.zip_prefix}.zip.partial"
-    write_zip(files, staging)
-
-    digest = hashlib.sha256(staging.read_bytes()).digest()
-    final = BUILD_DIR / f"{target.zip_prefix}-{digest.hex()[:12]}.zip"
-    own_zip = re.compile(rf"{re.escape(target.zip_prefix)}-[0-9a-f]{{12}}\.zip")
-    for stale in BUILD_DIR.iterdir():  # older builds of this target only
-        if stale != final and own_zip.fullmatch(stale.name):
-            stale.unlink()
-    staging.replace(final)
+    # Scratch names are unique, so builds of both targets can run at once (the e2e tier and
+    # the bench do).
+    with tempfile.TemporaryDirectory(dir=BUILD_DIR, prefix=f".{target.name}-") as scratch:
+        tree = Path(scratch) / "package"
+        stage(package_files(deps_dir), tree)
+        cache_tag = compile_bytecode(interpreter, tree)
+        files = tree_files(tree)
+        print(f"==> zipping {len(files)} files (bytecode: {cache_tag})")
+        partial = Path(scratch) / "package.zip"
+        write_zip(files, partial)
+        digest = hashlib.sha256(partial.read_bytes()).digest()
+        final = BUILD_DIR / f"{target.zip_prefix}-{digest.hex()[:12]}.zip"
+        partial.replace(final)
+    remove_older_builds(target, keep=final)
 
     manifest = {
         "path": final.relative_to(REPO_ROOT).as_posix(),
         "sha256": digest.hex(),
         "base64sha256": base64.b64encode(digest).decode(),
+        "bytecode": cache_tag,
     }
     (BUILD_DIR / target.manifest_name).write_text(json.dumps(manifest, indent=2) + "\n")
     size_mb = final.stat().st_size / 1_000_000
     print(f"==> {manifest['path']} ({size_mb:.1f} MB), manifest build/{target.manifest_name}")
     return manifest
+
+
+def remove_older_builds(target: Target, keep: Path) -> None:
+    own_zip = re.compile(rf"{re.escape(target.zip_prefix)}-[0-9a-f]{{12}}\.zip")
+    for stale in BUILD_DIR.iterdir():  # older builds of this target only
+        if stale != keep and own_zip.fullmatch(stale.name):
+            stale.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,8 +2,9 @@
 
 Each sample is a fresh interpreter importing one module from the extracted host package,
 with the environment Lambda gives a function (LAMBDA_TASK_ROOT and friends; X-Ray reads
-them to choose its Lambda sampler). Two variants: as deployed (the zip has no .pyc, and
-/var/task is read-only, so every cold start compiles the sources) and with bytecode.
+them to choose its Lambda sampler). Two variants: as deployed (the zip carries bytecode
+compiled at build time; the interpreter may not write any, as /var/task is read-only) and
+sources only, what a package without bytecode would cost: every module compiled at import.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ PROBE = (
 @dataclass(frozen=True)
 class ImportTime:
     module: str
-    deployed_ms: float  # sources only, compiled at import (as in Lambda)
-    compiled_ms: float  # with .pyc written beforehand
+    deployed_ms: float  # the package as built, with its bytecode
+    sources_only_ms: float  # no .pyc: every module compiled at import
 
 
 def extract(zip_path: Path, into: Path) -> Path:
@@ -50,7 +51,7 @@ def handler_modules(design: Path) -> list[str]:
     return sorted(set(found))
 
 
-def lambda_environment(task_root: Path, write_bytecode: bool) -> dict[str, str]:
+def lambda_environment(task_root: Path) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(task_root),
@@ -61,9 +62,8 @@ def lambda_environment(task_root: Path, write_bytecode: bool) -> dict[str, str]:
         "AWS_DEFAULT_REGION": "eu-west-1",
         "POWERTOOLS_SERVICE_NAME": "jira-workflow",
         "POWERTOOLS_METRICS_NAMESPACE": "JiraWorkflow",
+        "PYTHONDONTWRITEBYTECODE": "1",  # as on Lambda: nothing is cached between samples
     }
-    if not write_bytecode:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
 
@@ -80,28 +80,28 @@ def median_ms(module: str, env: dict[str, str], runs: int) -> float:
     return round(statistics.median(sample(module, env) for _ in range(runs)), 1)
 
 
-def compile_package(task_root: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(task_root)], check=True, capture_output=True
-    )
+def remove_bytecode(task_root: Path) -> None:
+    for cache in list(task_root.rglob("__pycache__")):
+        shutil.rmtree(cache)
 
 
 def measure(
     zip_path: Path, design: Path, work_dir: Path, runs: int, progress: Callable[[str], None]
 ) -> tuple[float, list[ImportTime]]:
     """(boto3 median ms, per-module times); boto3 comes precompiled, as the runtime's does."""
-    deployed = extract(zip_path, work_dir / "deployed")
-    compiled = extract(zip_path, work_dir / "compiled")
-    compile_package(compiled)
-    deployed_env = lambda_environment(deployed, write_bytecode=False)
-    compiled_env = lambda_environment(compiled, write_bytecode=True)
+    deployed_env = lambda_environment(extract(zip_path, work_dir / "deployed"))
+    sources_only = extract(zip_path, work_dir / "sources-only")
+    remove_bytecode(sources_only)
+    sources_only_env = lambda_environment(sources_only)
     boto3_ms = median_ms("boto3", deployed_env, runs)
     times = []
     for module in handler_modules(design):
         progress(f"  import {module} ({runs} runs each way)")
         times.append(
             ImportTime(
-                module, median_ms(module, deployed_env, runs), median_ms(module, compiled_env, runs)
+                module,
+                median_ms(module, deployed_env, runs),
+                median_ms(module, sources_only_env, runs),
             )
         )
     return boto3_ms, times

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import lzma
+import marshal
+import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
 import build_lambda
+import lambda_python
 import pytest
 import terraform_cli_config
 
@@ -52,6 +58,60 @@ def test_package_files_skip_bytecode_and_the_cache_stamp(tmp_path: Path) -> None
     assert "lib/__init__.py" in names
     assert not [name for name in names if name.endswith(".pyc") or "sha256" in name]
     assert "jira_workflow/__init__.py" in names  # the package itself is always included
+
+
+def _compiled_tree(root: Path) -> dict[str, bytes]:
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "mod.py").write_text("def answer():\n    return 42\n")
+    build_lambda.compile_bytecode(sys.executable, root)
+    return {name: path.read_bytes() for name, path in build_lambda.tree_files(root).items()}
+
+
+def test_bytecode_is_the_same_wherever_the_build_ran(tmp_path: Path) -> None:
+    first = _compiled_tree(tmp_path / "one")
+    second = _compiled_tree(tmp_path / "elsewhere" / "two")
+
+    tag = sys.implementation.cache_tag
+    assert f"pkg/__pycache__/mod.{tag}.pyc" in first
+    assert first == second
+
+
+def test_bytecode_is_loaded_without_checking_the_source_and_names_var_task(
+    tmp_path: Path,
+) -> None:
+    pyc = _compiled_tree(tmp_path)[f"pkg/__pycache__/mod.{sys.implementation.cache_tag}.pyc"]
+
+    flags = int.from_bytes(pyc[4:8], "little")
+    assert flags == 0b01  # hash-based, check_source off: /var/task is never re-read
+    code = marshal.loads(pyc[16:])  # noqa: S302 - bytes this test just compiled
+    assert code.co_filename == "/var/task/pkg/mod.py"
+
+
+def test_a_named_interpreter_of_the_wrong_version_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LAMBDA_PYTHON", sys.executable)
+    if lambda_python.version_of(sys.executable) == lambda_python.RUNTIME_VERSION:
+        pytest.skip("this interpreter is the runtime's version")
+
+    with pytest.raises(lambda_python.ToolchainError, match="LAMBDA_PYTHON"):
+        lambda_python.runtime_python()
+
+
+def test_a_source_tarball_with_another_checksum_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forged = tmp_path / "Python.tar.xz"
+    with lzma.open(forged, "wb") as out, tarfile.open(fileobj=out, mode="w") as archive:
+        archive.addfile(tarfile.TarInfo("Python-3.13.5/README"))
+    assert hashlib.sha256(forged.read_bytes()).hexdigest() != lambda_python.SOURCE_SHA256
+    monkeypatch.setenv("CPYTHON_SOURCE_URL", forged.as_uri())
+    download_dir = tmp_path / "download"
+    download_dir.mkdir()
+
+    with pytest.raises(lambda_python.ToolchainError, match="expected"):
+        lambda_python.download_source(download_dir)
 
 
 def _mirror(root: Path, platform: str) -> Path:
