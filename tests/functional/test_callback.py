@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from jira_workflow.container import container
 from jira_workflow.domain.requests import RequestState
 from jira_workflow.handlers import callback
 from tests.functional.conftest import Workflow
-from tests.support.lambda_events import FakeLambdaContext, api_event, response_json
+from tests.support.lambda_events import (
+    FakeLambdaContext,
+    api_event,
+    response_header,
+    response_json,
+)
 
 TOKEN = "AQCEAAAAKgAAAAMAAAAAAAAAAe2secret-task-token"
+ENDPOINT = "https://states.eu-west-1.amazonaws.com/"
+APPROVE = {"issueKey": "OPS-1", "decision": "approved", "actor": "Carol Lead", "comment": "ok"}
 
 
 def decide(body: dict[str, Any] | str) -> dict[str, Any]:
@@ -203,3 +218,181 @@ def test_unexpected_step_functions_error_is_503_without_the_token(
     assert workflow.record("OPS-1")["state"] == "AWAITING_APPROVAL"
     captured = capsys.readouterr()
     assert TOKEN not in response["body"] + captured.out + captured.err
+
+
+# ---- no answer from Step Functions: the decision stays, a retry finishes it -------------
+
+
+def send_task_success_answers(
+    monkeypatch: pytest.MonkeyPatch, *answers: Exception | None
+) -> list[dict[str, Any]]:
+    """SendTaskSuccess raises each error in turn (None: succeeds); returns what was sent."""
+    sent: list[dict[str, Any]] = []
+    pending = list(answers)
+
+    def send(**kwargs: Any) -> dict[str, Any]:
+        sent.append(kwargs)
+        answer = pending.pop(0)
+        if answer is not None:
+            raise answer
+        return {}
+
+    monkeypatch.setattr(container().executions._client, "send_task_success", send)
+    return sent
+
+
+def closed_task(code: str = "InvalidToken") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "closed"}}, "SendTaskSuccess")
+
+
+NO_ANSWERS: list[Callable[[], Exception]] = [
+    lambda: ReadTimeoutError(endpoint_url=ENDPOINT),
+    lambda: ConnectTimeoutError(endpoint_url=ENDPOINT),
+    lambda: EndpointConnectionError(endpoint_url=ENDPOINT),
+    lambda: ConnectionClosedError(endpoint_url=ENDPOINT),
+]
+
+
+@pytest.mark.parametrize(
+    "no_answer", NO_ANSWERS, ids=["read-timeout", "connect-timeout", "endpoint", "closed"]
+)
+def test_no_answer_keeps_the_decision_and_token_and_is_503(
+    workflow: Workflow,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    no_answer: Callable[[], Exception],
+) -> None:
+    awaiting_approval(workflow, "OPS-1")
+    send_task_success_answers(monkeypatch, no_answer())
+
+    response = decide(APPROVE)
+
+    assert response["statusCode"] == 503
+    assert response_json(response)["error"] == "CompletionUnconfirmed"
+    assert response_header(response, "Retry-After")
+    record = workflow.record("OPS-1")
+    assert (record["state"], record["decision"], record["actor"]) == (
+        "APPROVED",
+        "approved",
+        "Carol Lead",
+    )
+    assert workflow.token_item("OPS-1") is not None
+    assert "completion is unconfirmed" in caplog.text
+    captured = capsys.readouterr()
+    assert TOKEN not in response["body"] + caplog.text + captured.out + captured.err
+
+
+def test_retry_of_the_same_decision_after_no_answer_completes_it(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    awaiting_approval(workflow, "OPS-1")
+    sent = send_task_success_answers(monkeypatch, ReadTimeoutError(endpoint_url=ENDPOINT), None)
+
+    first = decide(APPROVE)
+    retry = decide(APPROVE)
+
+    assert (first["statusCode"], retry["statusCode"]) == (503, 200)
+    assert response_json(retry)["decidedAt"] == workflow.record("OPS-1")["decided_at"]
+    assert [s["taskToken"] for s in sent] == [TOKEN, TOKEN]
+    assert json.loads(sent[0]["output"]) == json.loads(sent[1]["output"])
+    assert workflow.token_item("OPS-1") is None
+
+
+def test_retry_after_no_answer_finds_the_first_send_applied_and_is_200(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    awaiting_approval(workflow, "OPS-1")
+    send_task_success_answers(monkeypatch, ReadTimeoutError(endpoint_url=ENDPOINT), closed_task())
+
+    decide(APPROVE)
+    retry = decide(APPROVE)
+
+    assert retry["statusCode"] == 200
+    assert workflow.record("OPS-1")["state"] == "APPROVED"
+    assert workflow.token_item("OPS-1") is None
+    assert not any("not applied" in c for c in workflow.jira.comments("OPS-1"))
+
+
+def test_retry_that_again_gets_no_answer_is_503_and_keeps_the_token(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    awaiting_approval(workflow, "OPS-1")
+    timeouts = (ReadTimeoutError(endpoint_url=ENDPOINT), ReadTimeoutError(endpoint_url=ENDPOINT))
+    send_task_success_answers(monkeypatch, *timeouts)
+
+    assert [decide(APPROVE)["statusCode"] for _ in timeouts] == [503, 503]
+    assert workflow.token_item("OPS-1") is not None
+
+
+def test_different_decision_after_an_unconfirmed_one_is_409_naming_the_winner(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    awaiting_approval(workflow, "OPS-1")
+    sent = send_task_success_answers(monkeypatch, ReadTimeoutError(endpoint_url=ENDPOINT))
+    decide(APPROVE)
+
+    response = decide({"issueKey": "OPS-1", "decision": "rejected", "actor": "Dana"})
+
+    assert response["statusCode"] == 409
+    assert (response_json(response)["decision"], response_json(response)["actor"]) == (
+        "approved",
+        "Carol Lead",
+    )
+    assert len(sent) == 1
+    assert workflow.record("OPS-1")["decision"] == "approved"
+    assert workflow.token_item("OPS-1") is not None
+
+
+def test_repeat_of_a_confirmed_decision_is_still_409(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    awaiting_approval(workflow, "OPS-1")
+    sent = send_task_success_answers(monkeypatch, None)
+
+    assert decide(APPROVE)["statusCode"] == 200
+    assert decide(APPROVE)["statusCode"] == 409
+    assert len(sent) == 1
+
+
+def test_retry_after_the_approval_timed_out_is_410(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = awaiting_approval(workflow, "OPS-1")
+    sent = send_task_success_answers(monkeypatch, ReadTimeoutError(endpoint_url=ENDPOINT))
+    decide(APPROVE)
+    # The first send never arrived: the task timed out and the workflow reported it.
+    container().table.update(
+        "OPS-1", name, "2026-11-28T01:00:00Z", state=RequestState.APPROVAL_TIMED_OUT
+    )
+
+    response = decide(APPROVE)
+
+    assert response["statusCode"] == 410
+    assert len(sent) == 1
+
+
+@pytest.mark.parametrize("refusal", ["InvalidToken", "ThrottlingException"])
+def test_refusal_of_the_first_send_after_a_resend_landed_keeps_the_decision(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch, refusal: str
+) -> None:
+    awaiting_approval(workflow, "OPS-1")
+    calls: list[str] = []
+    retries: list[dict[str, Any]] = []
+
+    def send(**_: Any) -> dict[str, Any]:
+        calls.append("send")
+        if len(calls) == 1:  # the first send: its caller's retry lands before it is answered
+            retries.append(decide(APPROVE))
+            raise closed_task(refusal)
+        return {}
+
+    monkeypatch.setattr(container().executions._client, "send_task_success", send)
+
+    first = decide(APPROVE)
+
+    assert (first["statusCode"], retries[0]["statusCode"]) == (503, 200)
+    record = workflow.record("OPS-1")
+    assert (record["state"], record["decision"]) == ("APPROVED", "approved")
+    assert workflow.token_item("OPS-1") is None
+    assert not any("not applied" in c for c in workflow.jira.comments("OPS-1"))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError, ReadTimeoutError
 
 from jira_workflow.container import container
 from jira_workflow.domain.errors import JiraUnavailable
-from jira_workflow.domain.requests import RequestState
+from jira_workflow.domain.requests import ApprovalDecision, Decision, RequestState
 from jira_workflow.handlers import reconciler
 from tests.functional.conftest import Workflow
 from tests.support.lambda_events import FakeLambdaContext
@@ -88,3 +90,109 @@ def test_jira_down_fails_the_run_so_the_next_schedule_retries(workflow: Workflow
 
     with pytest.raises(JiraUnavailable):
         reconcile()
+
+
+# ---- decisions whose task completion Step Functions never confirmed ------------------
+
+
+def unconfirmed_decision(
+    workflow: Workflow, decided_minutes_ago: float, decision: Decision = Decision.APPROVED
+) -> str:
+    """A decision recorded, its SendTaskSuccess unanswered: the token is still stored."""
+    key = workflow.jira.create_issue("OPS", "Decided while Step Functions was silent", notify=False)
+    table = container().table
+    name = f"{key}-d"
+    table.claim(key, name, "d", "k", "2026-11-28T00:00:00Z")
+    table.store_token(key, name, "tok", 2_000_000_000)
+    table.update(key, name, "2026-11-28T00:00:01Z", state=RequestState.AWAITING_APPROVAL)
+    decided_at = datetime.now(UTC) - timedelta(minutes=decided_minutes_ago)
+    table.record_decision(
+        ApprovalDecision(key, decision, "Carol Lead", "ok", "callback"),
+        decided_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    )
+    return key
+
+
+def record_sends(monkeypatch: pytest.MonkeyPatch, answer: Exception | None) -> list[dict[str, Any]]:
+    sent: list[dict[str, Any]] = []
+
+    def send(**kwargs: Any) -> dict[str, Any]:
+        sent.append(kwargs)
+        if answer is not None:
+            raise answer
+        return {}
+
+    monkeypatch.setattr(container().executions._client, "send_task_success", send)
+    return sent
+
+
+@pytest.mark.parametrize("decision", list(Decision))
+def test_unconfirmed_completion_is_sent_again_and_its_token_deleted(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch, decision: Decision
+) -> None:
+    key = unconfirmed_decision(workflow, decided_minutes_ago=5, decision=decision)
+    sent = record_sends(monkeypatch, None)
+
+    report = reconcile()
+
+    assert report["completed"] == [key]
+    assert sent[0]["taskToken"] == "tok"
+    output = json.loads(sent[0]["output"])
+    assert (output["decision"], output["actor"], output["source"]) == (
+        decision.value,
+        "Carol Lead",
+        "callback",
+    )
+    assert workflow.token_item(key) is None
+    assert workflow.record(key)["decision"] == decision.value
+
+
+def test_already_applied_completion_deletes_the_token_without_telling_jira_too_late(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = unconfirmed_decision(workflow, decided_minutes_ago=5)
+    closed = ClientError({"Error": {"Code": "InvalidToken", "Message": "x"}}, "SendTaskSuccess")
+    record_sends(monkeypatch, closed)
+
+    report = reconcile()
+
+    assert report["completed"] == [key]
+    assert workflow.token_item(key) is None
+    record = workflow.record(key)
+    assert (record["state"], record["decision"]) == ("APPROVED", "approved")
+    assert workflow.jira.comments(key) == []
+
+
+def test_unconfirmed_completion_inside_the_grace_is_left_to_its_caller(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = unconfirmed_decision(workflow, decided_minutes_ago=0)
+    sent = record_sends(monkeypatch, None)
+
+    assert reconcile()["completed"] == []
+    assert sent == []
+    assert workflow.token_item(key) is not None
+
+
+def test_completion_that_again_gets_no_answer_is_reported_and_kept(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = unconfirmed_decision(workflow, decided_minutes_ago=5)
+    record_sends(monkeypatch, ReadTimeoutError(endpoint_url="https://states.example/"))
+
+    report = reconcile()
+
+    assert report["completed"] == []
+    assert report["errors"] and report["errors"][0].startswith(f"{key}: ")
+    assert workflow.token_item(key) is not None
+
+
+def test_confirmed_decision_is_not_sent_again(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = unconfirmed_decision(workflow, decided_minutes_ago=5)
+    container().table.delete_token(key, f"{key}-d")
+    sent = record_sends(monkeypatch, None)
+
+    assert reconcile()["completed"] == []
+    assert sent == []

@@ -13,6 +13,7 @@ from jira_workflow.domain.errors import (
     ApprovalExpired,
     BadSignature,
     BodyTooLarge,
+    CompletionUnconfirmed,
     ExternalServiceUnavailable,
     InvalidRequest,
     JiraUnavailable,
@@ -36,6 +37,7 @@ API_ERRORS: list[tuple[WorkflowError, int]] = [
     (ApprovalExpired("the approval for OPS-1 has closed"), 410),
     (StartThrottled("StartExecution throttled"), 503),
     (JiraUnavailable("Jira answered 503"), 503),
+    (CompletionUnconfirmed("Step Functions did not answer the decision"), 503),
 ]
 
 
@@ -73,7 +75,12 @@ def test_already_decided_body_names_the_winning_decision_and_actor() -> None:
 
 @pytest.mark.parametrize(
     "exc",
-    [StartThrottled("throttled"), JiraUnavailable("down"), ExternalServiceUnavailable("down")],
+    [
+        StartThrottled("throttled"),
+        JiraUnavailable("down"),
+        ExternalServiceUnavailable("down"),
+        CompletionUnconfirmed("no answer"),
+    ],
     ids=lambda v: type(v).__name__,
 )
 def test_unavailable_answers_503_with_retry_after(exc: WorkflowError) -> None:

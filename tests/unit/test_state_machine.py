@@ -34,6 +34,7 @@ STEP_RETRYABLE_ERRORS = {ExternalServiceUnavailable.__name__, JiraUnavailable.__
 API_ONLY_RETRYABLE_ERRORS = {
     "StartThrottled",  # webhook: StartExecution throttled
     "TaskCompletionFailed",  # callback: SendTaskSuccess/Failure refused
+    "CompletionUnconfirmed",  # callback, webhook, reconciler: SendTaskSuccess unanswered
 }
 ERROR_CLASSES = {
     name

@@ -6,9 +6,14 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from jira_workflow.domain.errors import ApprovalExpired, StartThrottled, TaskCompletionFailed
+from jira_workflow.domain.errors import (
+    ApprovalExpired,
+    CompletionUnconfirmed,
+    StartThrottled,
+    TaskCompletionFailed,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -61,10 +66,20 @@ class Executions:
             raise
 
     def complete(self, task_token: str, output: dict[str, Any]) -> None:
+        """Send the decision; every refusal is a WorkflowError, and so is no answer at all.
+
+        A ClientError is Step Functions answering; any other botocore error (read or connect
+        timeout, connection dropped) leaves us without an answer, and as botocore retries
+        internally, an earlier attempt may have been applied even when the last never left.
+        """
         try:
             self._client.send_task_success(taskToken=task_token, output=json.dumps(output))
         except ClientError as exc:
             self._raise_closed_or_reraise(exc)
+        except BotoCoreError as exc:
+            raise CompletionUnconfirmed(
+                f"Step Functions did not answer the decision ({type(exc).__name__})"
+            ) from None
 
     def fail(self, task_token: str, error: str, cause: str) -> None:
         try:

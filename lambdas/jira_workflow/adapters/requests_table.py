@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 REQUEST_SK = "REQUEST"
 TOKEN_SK = "TOKEN"  # noqa: S105 - a sort key, not a credential
 STATE_INDEX = "by_state"
+# Set on a request whose recorded decision is being sent to Step Functions again.
+RESENDING_MARKER = "completion_resent_at"
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -191,33 +193,78 @@ class RequestsTable:
             _reraise_unless_condition_failed(exc)
         raise _why_not_decidable(self.get(decision.issue_key), decision.issue_key)
 
-    def withdraw_decision(self, record: RequestRecord, now: str, state: RequestState) -> None:
-        """Put a recorded decision back (Step Functions refused it); `state` says where to."""
-        self._client.update_item(
-            TableName=self._table,
-            Key=_key(record.issue_key, REQUEST_SK),
-            UpdateExpression=(
-                "SET #state = :state, updated_at = :now "
-                "REMOVE decision, actor, decided_at, decision_comment, decision_source"
-            ),
-            ConditionExpression="execution_name = :name AND decided_at = :decided_at",
-            ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues=_values(
-                state=state.value,
-                now=now,
-                name=record.execution_name,
-                decided_at=record.decided_at,
-            ),
-        )
+    def withdraw_decision(self, record: RequestRecord, now: str, state: RequestState) -> bool:
+        """Put a recorded decision back (Step Functions refused it); `state` says where to.
 
-    def list_by_state(self, state: RequestState, limit: int = 500) -> list[RequestRecord]:
+        False when the decision is no longer the one recorded, or is being sent again
+        (`mark_resending`): another send of it may have been applied, so it must stay.
+        """
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(record.issue_key, REQUEST_SK),
+                UpdateExpression=(
+                    "SET #state = :state, updated_at = :now "
+                    "REMOVE decision, actor, decided_at, decision_comment, decision_source"
+                ),
+                ConditionExpression=(
+                    "execution_name = :name AND decided_at = :decided_at "
+                    f"AND attribute_not_exists({RESENDING_MARKER})"
+                ),
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues=_values(
+                    state=state.value,
+                    now=now,
+                    name=record.execution_name,
+                    decided_at=record.decided_at,
+                ),
+            )
+            return True
+        except ClientError as exc:
+            _reraise_unless_condition_failed(exc)
+            return False
+
+    def mark_resending(self, record: RequestRecord, now: str) -> bool:
+        """Note that the recorded decision is about to be sent again, so it is never withdrawn.
+
+        False when the decision was withdrawn (or replaced) meanwhile: nothing to resend.
+        """
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(record.issue_key, REQUEST_SK),
+                UpdateExpression=f"SET {RESENDING_MARKER} = :now",
+                ConditionExpression="execution_name = :name AND decided_at = :decided_at",
+                ExpressionAttributeValues=_values(
+                    now=now, name=record.execution_name, decided_at=record.decided_at
+                ),
+            )
+            return True
+        except ClientError as exc:
+            _reraise_unless_condition_failed(exc)
+            return False
+
+    def list_by_state(
+        self,
+        state: RequestState,
+        limit: int = 500,
+        updated_between: tuple[str, str] | None = None,
+    ) -> list[RequestRecord]:
+        """Records in `state`, oldest update first; `updated_between` bounds it (inclusive).
+
+        The bound keeps a query on a terminal state (which only grows) to recent records.
+        """
         records: list[RequestRecord] = []
+        key_condition, values = "#state = :state", {"state": state.value}
+        if updated_between is not None:
+            key_condition += " AND updated_at BETWEEN :since AND :until"
+            values.update(since=updated_between[0], until=updated_between[1])
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": STATE_INDEX,
-            "KeyConditionExpression": "#state = :state",
+            "KeyConditionExpression": key_condition,
             "ExpressionAttributeNames": {"#state": "state"},
-            "ExpressionAttributeValues": _values(state=state.value),
+            "ExpressionAttributeValues": _values(**values),
         }
         while len(records) < limit:
             page = self._client.query(**kwargs)

@@ -92,3 +92,10 @@ class StartThrottled(RetryableError):
 
 class TaskCompletionFailed(RetryableError):
     """Step Functions refused SendTaskSuccess/Failure for a reason other than a closed task."""
+
+
+class CompletionUnconfirmed(RetryableError):
+    """Step Functions gave no answer to SendTaskSuccess: it may or may not have been applied.
+
+    The decision stays recorded; the caller's retry or the reconciler sends it again.
+    """

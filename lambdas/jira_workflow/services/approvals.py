@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from jira_workflow.adapters.executions import Executions
 from jira_workflow.adapters.jira import JiraClient
 from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.domain import messages
-from jira_workflow.domain.errors import ApprovalExpired, NoPendingApproval, WorkflowError
+from jira_workflow.domain.errors import (
+    ApprovalAlreadyDecided,
+    ApprovalExpired,
+    CompletionUnconfirmed,
+    NoPendingApproval,
+    WorkflowError,
+)
 from jira_workflow.domain.requests import ApprovalDecision, RequestRecord, RequestState
 from jira_workflow.observability import count, logger
 
@@ -30,34 +37,35 @@ class Approvals:
         """Exactly one decision wins (a conditional write), then the task is completed.
 
         Raises RequestNotFound, NoPendingApproval, ApprovalAlreadyDecided or
-        ApprovalExpired; a throttled completion is withdrawn so the caller can retry.
+        ApprovalExpired. A completion Step Functions refused is withdrawn so the caller can
+        retry; one it never answered stays recorded (CompletionUnconfirmed, a 503), and a
+        retry of the same decision sends it again.
         """
         try:
             record = self._table.record_decision(decision, self._now())
         except ApprovalExpired:
             self._tell_jira_too_late(decision)
             raise
+        except ApprovalAlreadyDecided as already:
+            return self._finish_retried_decision(decision, already)
         token = self._table.get_token(decision.issue_key)
         if token is None or token.execution_name != record.execution_name:
             self._table.withdraw_decision(record, self._now(), RequestState.AWAITING_APPROVAL)
             raise NoPendingApproval(f"no task is waiting for {decision.issue_key}")
         try:
-            self._executions.complete(
-                token.task_token,
-                {
-                    "decision": decision.decision.value,
-                    "actor": decision.actor,
-                    "comment": decision.comment,
-                    "source": decision.source,
-                    "decidedAt": record.decided_at,
-                },
-            )
+            self._executions.complete(token.task_token, completion_output(record))
+        except CompletionUnconfirmed:
+            # SendTaskSuccess may have been applied: withdrawing could let a second,
+            # different decision win here while the execution goes on with this one.
+            _warn_unconfirmed(record)
+            raise
         except ApprovalExpired:
-            self._table.withdraw_decision(record, self._now(), RequestState.APPROVAL_TIMED_OUT)
+            self._withdraw(record, RequestState.APPROVAL_TIMED_OUT)
             self._tell_jira_too_late(decision)
             raise
-        except Exception:
-            self._table.withdraw_decision(record, self._now(), RequestState.AWAITING_APPROVAL)
+        except WorkflowError:
+            # Step Functions answered no: the task is still open, so the decision is free.
+            self._withdraw(record, RequestState.AWAITING_APPROVAL)
             raise
         self._table.delete_token(decision.issue_key, record.execution_name)
         count("Decisions")
@@ -67,6 +75,50 @@ class Approvals:
         )
         return record
 
+    def finish_unconfirmed(self, record: RequestRecord) -> bool:
+        """Send a recorded decision again while its task token is still stored.
+
+        The token is deleted only once the completion is confirmed, so a stored token means
+        the first send's outcome is unknown. Sending the same output again is harmless: a
+        closed task (ApprovalExpired) means the first send was applied. False when nothing is
+        left to finish: no token of the record's execution, or the decision was withdrawn.
+        """
+        token = self._table.get_token(record.issue_key)
+        if token is None or token.execution_name != record.execution_name:
+            return False
+        if not self._table.mark_resending(record, self._now()):
+            return False  # withdrawn meanwhile: Step Functions refused the first send
+        try:
+            self._executions.complete(token.task_token, completion_output(record))
+        except CompletionUnconfirmed:
+            _warn_unconfirmed(record)
+            raise
+        except ApprovalExpired:
+            logger.info("unconfirmed completion had been applied", extra={"state": record.state})
+        self._table.delete_token(record.issue_key, record.execution_name)
+        count("UnconfirmedCompletionsFinished")
+        return True
+
+    def _finish_retried_decision(
+        self, decision: ApprovalDecision, already: ApprovalAlreadyDecided
+    ) -> RequestRecord:
+        """The winner's own retry finishes its completion; anyone else is told who won (409)."""
+        record = self._table.get(decision.issue_key)
+        if record is None or not _is_retry_of(record, decision):
+            raise already
+        if record.state is RequestState.APPROVAL_TIMED_OUT:
+            # Had the first send been applied, the task could not have timed out.
+            raise ApprovalExpired(f"the approval for {decision.issue_key} timed out first")
+        if not self.finish_unconfirmed(record):
+            raise already
+        return record
+
+    def _withdraw(self, record: RequestRecord, state: RequestState) -> None:
+        """Give a refused decision back, unless a resend of it may have been applied."""
+        if not self._table.withdraw_decision(record, self._now(), state):
+            _warn_unconfirmed(record)
+            raise CompletionUnconfirmed("the decision is being sent again; retry for the outcome")
+
     def _tell_jira_too_late(self, decision: ApprovalDecision) -> None:
         # Best effort: the caller's 410 must not turn into a 5xx because Jira is down.
         count("LateDecisions")
@@ -74,3 +126,28 @@ class Approvals:
             self._jira().add_comment(decision.issue_key, messages.late_decision(decision))
         except WorkflowError as exc:
             logger.warning("could not tell Jira about a late decision", extra={"error": str(exc)})
+
+
+def completion_output(record: RequestRecord) -> dict[str, Any]:
+    """The task's output, built from the record so every resend carries the same decision."""
+    return {
+        "decision": record.decision.value if record.decision else "",
+        "actor": record.actor,
+        "comment": record.decision_comment,
+        "source": record.decision_source,
+        "decidedAt": record.decided_at,
+    }
+
+
+def _is_retry_of(record: RequestRecord, decision: ApprovalDecision) -> bool:
+    # The actor too: a different approver agreeing is not a retry, and is told who won.
+    return record.decision is decision.decision and record.actor == decision.actor
+
+
+def _warn_unconfirmed(record: RequestRecord) -> None:
+    # Never the task token: only what an operator needs to find the request.
+    count("UnconfirmedCompletions")
+    logger.warning(
+        "decision recorded but its task completion is unconfirmed; it will be sent again",
+        extra={"issue_key": record.issue_key, "execution": record.execution_name},
+    )

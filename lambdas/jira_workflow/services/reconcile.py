@@ -3,6 +3,8 @@
 1. Issues in the trigger status with no request (the webhook never arrived) are started.
 2. Requests stuck in RECEIVED (the start failed and Jira stopped retrying) are started.
 3. Approvals whose Jira status already shows a decision (the webhook was lost) are decided.
+4. Decisions recorded whose task completion Step Functions never confirmed (no answer to
+   SendTaskSuccess, and no retry by the caller) are sent again.
 """
 
 from __future__ import annotations
@@ -25,6 +27,14 @@ from jira_workflow.services.approvals import Approvals
 
 STUCK_AFTER = timedelta(minutes=5)
 MAX_ISSUES_PER_RUN = 200
+# A decide() in flight records, sends and deletes the token within seconds: leave it alone
+# (resending early would be safe, see RequestsTable.mark_resending, only wasted).
+UNCONFIRMED_GRACE = timedelta(seconds=60)
+# Older unconfirmed completions are left to the approval timeout and the token's TTL; the
+# bound keeps the query on REJECTED (a terminal state, so it only grows) short.
+UNCONFIRMED_LOOKBACK = timedelta(days=1)
+# The states record_decision writes: where a decision waits for its completion.
+DECIDED_STATES = (RequestState.APPROVED, RequestState.REJECTED)
 
 
 @dataclass
@@ -32,6 +42,7 @@ class ReconcileReport:
     started: list[str] = field(default_factory=list)
     restarted: list[str] = field(default_factory=list)
     decided: list[str] = field(default_factory=list)
+    completed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -39,6 +50,7 @@ class ReconcileReport:
             "started": self.started,
             "restarted": self.restarted,
             "decided": self.decided,
+            "completed": self.completed,
             "errors": self.errors,
         }
 
@@ -85,6 +97,7 @@ class Reconciler:
         self._start_missing(report)
         self._restart_stuck(report)
         self._decide_from_jira_status(report)
+        self._finish_unconfirmed_completions(report)
         count("ReconcilerStarts", len(report.started) + len(report.restarted))
         logger.info("reconciled", extra=report.as_dict())
         return report
@@ -157,6 +170,24 @@ class Reconciler:
                 report.decided.append(record.issue_key)
             except WorkflowError as exc:
                 report.errors.append(f"{record.issue_key}: {exc}")
+
+    def _finish_unconfirmed_completions(self, report: ReconcileReport) -> None:
+        now = datetime.fromisoformat(self._now())
+        window = (_iso(now - UNCONFIRMED_LOOKBACK), _iso(now - UNCONFIRMED_GRACE))
+        for state in DECIDED_STATES:
+            for record in self._table.list_by_state(state, updated_between=window):
+                if record.decision is None:
+                    continue
+                try:
+                    if self._approvals.finish_unconfirmed(record):
+                        report.completed.append(record.issue_key)
+                except WorkflowError as exc:
+                    report.errors.append(f"{record.issue_key}: {exc}")
+
+
+def _iso(moment: datetime) -> str:
+    """The format `clock.utc_now` writes, so the bounds compare with stored timestamps."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def payload_from_issue(issue: JiraIssue) -> dict[str, Any]:
