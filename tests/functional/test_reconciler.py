@@ -196,3 +196,17 @@ def test_confirmed_decision_is_not_sent_again(
 
     assert reconcile()["completed"] == []
     assert sent == []
+
+
+def test_decided_records_are_read_newest_first(workflow: Workflow) -> None:
+    """A busy day holds more decisions than one page: the recent ones must be on it."""
+    older = unconfirmed_decision(workflow, decided_minutes_ago=30, decision=Decision.REJECTED)
+    newer = unconfirmed_decision(workflow, decided_minutes_ago=5, decision=Decision.REJECTED)
+    window = ("2026-01-01T00:00:00Z", "2999-01-01T00:00:00Z")
+
+    page = container().table.list_by_state(
+        RequestState.REJECTED, limit=1, updated_between=window, newest_first=True
+    )
+
+    assert [record.issue_key for record in page] == [newer]
+    assert older != newer

@@ -249,8 +249,10 @@ class RequestsTable:
         state: RequestState,
         limit: int = 500,
         updated_between: tuple[str, str] | None = None,
+        newest_first: bool = False,
     ) -> list[RequestRecord]:
-        """Records in `state`, oldest update first; `updated_between` bounds it (inclusive).
+        """Records in `state`, oldest update first unless `newest_first`; `updated_between`
+        bounds it (inclusive).
 
         The bound keeps a query on a terminal state (which only grows) to recent records.
         """
@@ -265,6 +267,7 @@ class RequestsTable:
             "KeyConditionExpression": key_condition,
             "ExpressionAttributeNames": {"#state": "state"},
             "ExpressionAttributeValues": _values(**values),
+            "ScanIndexForward": not newest_first,
         }
         while len(records) < limit:
             page = self._client.query(**kwargs)

@@ -175,7 +175,10 @@ class Reconciler:
         now = datetime.fromisoformat(self._now())
         window = (_iso(now - UNCONFIRMED_LOOKBACK), _iso(now - UNCONFIRMED_GRACE))
         for state in DECIDED_STATES:
-            for record in self._table.list_by_state(state, updated_between=window):
+            # Newest first: a busy day can hold more decisions than one page, and the
+            # recent ones are those whose task can still be completed.
+            records = self._table.list_by_state(state, updated_between=window, newest_first=True)
+            for record in records:
                 if record.decision is None:
                     continue
                 try:
