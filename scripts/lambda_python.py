@@ -119,7 +119,11 @@ def build_from_source() -> str:
         source = Path(scratch) / f"Python-{SOURCE_VERSION}"
         staging = TOOLCHAIN_DIR / f".cpython-{SOURCE_VERSION}.partial"
         shutil.rmtree(staging, ignore_errors=True)
-        print(f"==> building CPython {SOURCE_VERSION} (log: {log})", file=sys.stderr)
+        print(
+            f"==> building CPython {SOURCE_VERSION} once, for the package's bytecode "
+            f"(2-3 minutes on two cores; log: {log})",
+            file=sys.stderr,
+        )
         run_logged(["./configure", f"--prefix={INSTALL_DIR}", "--without-ensurepip"], source, log)
         run_logged(["make", f"-j{os.cpu_count() or 2}"], source, log)
         # DESTDIR keeps a half-finished install out of INSTALL_DIR until it is whole.

@@ -7,6 +7,7 @@ first invocation. Tests call `reset()` between cases.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -157,6 +158,7 @@ class Container:
             self.approvals,
             self.jira,
             utc_now,
+            timedelta(seconds=self.settings.approval_timeout_seconds),
         )
 
 

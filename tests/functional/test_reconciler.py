@@ -174,6 +174,17 @@ def test_unconfirmed_completion_inside_the_grace_is_left_to_its_caller(
     assert workflow.token_item(key) is not None
 
 
+def test_decision_older_than_the_approval_timeout_is_not_sent_again(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its task has closed either way (APPROVAL_TIMEOUT_SECONDS is 3600 here)."""
+    unconfirmed_decision(workflow, decided_minutes_ago=61)
+    sent = record_sends(monkeypatch, None)
+
+    assert reconcile()["completed"] == []
+    assert sent == []
+
+
 def test_completion_that_again_gets_no_answer_is_reported_and_kept(
     workflow: Workflow, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -53,11 +53,10 @@ class Approvals:
             self._table.withdraw_decision(record, self._now(), RequestState.AWAITING_APPROVAL)
             raise NoPendingApproval(f"no task is waiting for {decision.issue_key}")
         try:
-            self._executions.complete(token.task_token, completion_output(record))
+            self._complete(token.task_token, record)
         except CompletionUnconfirmed:
-            # SendTaskSuccess may have been applied: withdrawing could let a second,
-            # different decision win here while the execution goes on with this one.
-            _warn_unconfirmed(record)
+            # No answer: SendTaskSuccess may have been applied, and withdrawing could let a
+            # second, different decision win here while the execution goes on with this one.
             raise
         except ApprovalExpired:
             self._withdraw(record, RequestState.APPROVAL_TIMED_OUT)
@@ -89,15 +88,20 @@ class Approvals:
         if not self._table.mark_resending(record, self._now()):
             return False  # withdrawn meanwhile: Step Functions refused the first send
         try:
-            self._executions.complete(token.task_token, completion_output(record))
-        except CompletionUnconfirmed:
-            _warn_unconfirmed(record)
-            raise
+            self._complete(token.task_token, record)
         except ApprovalExpired:
             logger.info("unconfirmed completion had been applied", extra={"state": record.state})
         self._table.delete_token(record.issue_key, record.execution_name)
         count("UnconfirmedCompletionsFinished")
         return True
+
+    def _complete(self, task_token: str, record: RequestRecord) -> None:
+        """Send the recorded decision; without an answer, warn and raise CompletionUnconfirmed."""
+        try:
+            self._executions.complete(task_token, completion_output(record))
+        except CompletionUnconfirmed:
+            _warn_unconfirmed(record)
+            raise
 
     def _finish_retried_decision(
         self, decision: ApprovalDecision, already: ApprovalAlreadyDecided

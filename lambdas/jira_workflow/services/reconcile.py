@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from jira_workflow.adapters.artifacts import ArtifactStore, webhook_payload_key
 from jira_workflow.adapters.executions import Executions
 from jira_workflow.adapters.jira import JiraClient, JiraIssue
 from jira_workflow.adapters.requests_table import RequestsTable
+from jira_workflow.clock import iso
 from jira_workflow.domain.errors import WorkflowError
 from jira_workflow.domain.execution_name import execution_name, reconciler_delivery_id
 from jira_workflow.domain.requests import ApprovalDecision, Decision, RequestState
@@ -30,9 +31,6 @@ MAX_ISSUES_PER_RUN = 200
 # A decide() in flight records, sends and deletes the token within seconds: leave it alone
 # (resending early would be safe, see RequestsTable.mark_resending, only wasted).
 UNCONFIRMED_GRACE = timedelta(seconds=60)
-# Older unconfirmed completions are left to the approval timeout and the token's TTL; the
-# bound keeps the query on REJECTED (a terminal state, so it only grows) short.
-UNCONFIRMED_LOOKBACK = timedelta(days=1)
 # The states record_decision writes: where a decision waits for its completion.
 DECIDED_STATES = (RequestState.APPROVED, RequestState.REJECTED)
 
@@ -83,6 +81,7 @@ class Reconciler:
         approvals: Approvals,
         jira: Callable[[], JiraClient],
         now: Callable[[], str],
+        approval_timeout: timedelta,
     ) -> None:
         self._rule = rule
         self._table = table
@@ -91,6 +90,9 @@ class Reconciler:
         self._approvals = approvals
         self._jira = jira
         self._now = now
+        # A decision older than the approval timeout belongs to a task that is closed
+        # either way; the bound also keeps the query on REJECTED (only grows) short.
+        self._unconfirmed_lookback = approval_timeout
 
     def run(self) -> ReconcileReport:
         report = ReconcileReport()
@@ -124,9 +126,9 @@ class Reconciler:
         self._begin(issue.key, name, payload_key, delivery)
 
     def _restart_stuck(self, report: ReconcileReport) -> None:
-        cutoff = (datetime.now(UTC) - STUCK_AFTER).isoformat()
+        cutoff = iso(datetime.fromisoformat(self._now()) - STUCK_AFTER)
         for record in self._table.list_by_state(RequestState.RECEIVED):
-            if record.updated_at > cutoff.replace("+00:00", "Z"):
+            if record.updated_at > cutoff:
                 continue  # its webhook may still be starting it
             try:
                 self._begin(
@@ -173,7 +175,7 @@ class Reconciler:
 
     def _finish_unconfirmed_completions(self, report: ReconcileReport) -> None:
         now = datetime.fromisoformat(self._now())
-        window = (_iso(now - UNCONFIRMED_LOOKBACK), _iso(now - UNCONFIRMED_GRACE))
+        window = (iso(now - self._unconfirmed_lookback), iso(now - UNCONFIRMED_GRACE))
         for state in DECIDED_STATES:
             # Newest first: a busy day can hold more decisions than one page, and the
             # recent ones are those whose task can still be completed.
@@ -186,11 +188,6 @@ class Reconciler:
                         report.completed.append(record.issue_key)
                 except WorkflowError as exc:
                     report.errors.append(f"{record.issue_key}: {exc}")
-
-
-def _iso(moment: datetime) -> str:
-    """The format `clock.utc_now` writes, so the bounds compare with stored timestamps."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def payload_from_issue(issue: JiraIssue) -> dict[str, Any]:
