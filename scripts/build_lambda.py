@@ -249,8 +249,8 @@ def build(target: Target) -> dict[str, str]:
     install_dependencies(target, bundled_requirements(REQUIREMENTS.read_text()), deps_dir)
     interpreter = bytecode_compiler(target)
 
-    # Scratch names are unique, so builds of both targets can run at once (the e2e tier and
-    # the bench do).
+    # A unique scratch directory: two builds at once (`make local` beside `make bench`) no
+    # longer write the same partial zip.
     with tempfile.TemporaryDirectory(dir=BUILD_DIR, prefix=f".{target.name}-") as scratch:
         tree = Path(scratch) / "package"
         stage(package_files(deps_dir), tree)
