@@ -12,7 +12,12 @@ ENV    ?= local
 # The venv is rebuilt whenever a pinned requirements file changes.
 DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements/runtime.txt requirements/dev.txt | sha256sum | cut -c1-12)
 
-TEST_TIERS := lint test-python
+# Built by `make build` (mk/terraform.mk has the rule); defined here because mk/*.mk files
+# name it in prerequisites, which make expands as it reads each file.
+LAMBDA_MANIFEST := build/lambda.json
+
+# Static checks come first, so a format slip fails in seconds rather than after the suites.
+TEST_TIERS := lint tf-static test-python
 
 .PHONY: help deps lint test test-python build clean
 
@@ -21,17 +26,18 @@ help: ## List every target with one line each
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
 $(DEPS_STAMP): requirements/runtime.txt requirements/dev.txt
-	@echo "==> creating $(VENV) and installing pinned dependencies"
+	@echo "==> creating $(VENV) and installing pinned dependencies (about a minute the first time)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	@rm -f $(VENV)/.deps-* && touch $@
 
 deps: $(DEPS_STAMP) ## Create .venv and install the pinned dependencies
 
-lint: deps ## ruff and mypy over the package, scripts and tests
+lint: deps ## ruff and mypy over the package, scripts and tests; no make variable used before it is set
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	@! $(MAKE) --no-print-directory -n --warn-undefined-variables help 2>&1 | grep 'undefined variable'
 
 test-python: deps ## Unit and functional tests (no network, moto-backed AWS)
 	$(PY) -m pytest tests/unit tests/functional -q

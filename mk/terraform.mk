@@ -19,7 +19,6 @@ CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV    := .venv-checkov
 CHECKOV_STAMP   := $(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION)
 
-LAMBDA_MANIFEST := build/lambda.json
 # Applies and plans use the package `make build` made; its path comes from the manifest.
 LAMBDA_PACKAGE   = $(abspath $(shell $(PYTHON) -c 'import json; print(json.load(open("$(LAMBDA_MANIFEST)"))["path"])'))
 # ENV=local talks to the emulator: LOCAL_AWS_ENDPOINT=http://127.0.0.1:<port>.
@@ -27,7 +26,7 @@ LOCAL_AWS_ENDPOINT ?=
 
 TEST_TIERS += test-terraform
 
-.PHONY: tf-clean test-terraform tf-cli-config tf-fmt tf-validate tf-test tf-checkov tf-build-test \
+.PHONY: tf-clean test-terraform tf-static tf-cli-config tf-fmt tf-validate tf-test tf-checkov tf-build-test \
         tf-env-check tf-init plan apply tf-bootstrap
 
 $(TF_CLI_RC): scripts/terraform_cli_config.py
@@ -72,6 +71,8 @@ tf-checkov: $(CHECKOV_STAMP) ## checkov over terraform/ (defaults and prod.tfvar
 
 tf-build-test: deps ## Unit tests of the package builder and the CLI-config writer
 	$(PY) -m pytest tests/terraform -q
+
+tf-static: tf-fmt tf-validate ## terraform fmt -check and validate (seconds; runs first in make test)
 
 test-terraform: tf-fmt tf-test tf-checkov tf-build-test ## Terraform tier: fmt, validate, terraform test per env, checkov
 

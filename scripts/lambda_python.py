@@ -3,22 +3,27 @@
 
 Lambda's /var/task is read-only, so a package without `.pyc` files compiles every module on
 every cold start (about twice the import time). Bytecode is version-specific: only a 3.13
-interpreter can write what the python3.13 runtime loads. Search order:
+interpreter can write what the python3.13 runtime loads. Search order, first hit wins:
 
 1. LAMBDA_PYTHON: an interpreter the user names (must be 3.13);
-2. `python3.13` on PATH (CI images with setup-python, developer machines);
-3. a copy this script built before, under .local/toolchain/;
-4. otherwise build that copy from CPython's source release (Debian's pool carries the
-   upstream tarball; CPYTHON_SOURCE_URL points elsewhere, the SHA-256 is checked either
-   way). About two minutes on two cores, once per machine; needs a C compiler and make.
+2. `python3.13` on PATH, if it runs (a pyenv shim for a version not selected does not);
+3. a 3.13 that a version manager installed but did not select: pyenv (PYENV_ROOT),
+   asdf (ASDF_DATA_DIR), uv (UV_PYTHON_INSTALL_DIR), each at its documented default too;
+4. a copy this script built before, under .local/toolchain/;
+5. otherwise build that copy from CPython's source release, about 2.5 minutes on two cores,
+   once per clone; needs a C compiler and make. The tarball is the one Debian's archive
+   carries, fetched from the Debian mirror this machine's apt sources name (or
+   DEBIAN_MIRROR, or a full CPYTHON_SOURCE_URL); its SHA-256 is checked either way.
 
 Usage: lambda_python.py  (prints the interpreter's path)
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,9 +37,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_VERSION = (3, 13)
 SOURCE_VERSION = "3.13.5"
 SOURCE_SHA256 = "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"
-SOURCE_URL = (
-    f"https://deb.debian.org/debian/pool/main/p/python3.13/python3.13_{SOURCE_VERSION}.orig.tar.xz"
-)
+# Where Debian's archive keeps the upstream tarball, below any mirror's root.
+SOURCE_POOL_PATH = f"pool/main/p/python3.13/python3.13_{SOURCE_VERSION}.orig.tar.xz"
+APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
 ALLOWED_SCHEMES = ("https", "http", "file")  # file: a tarball copied onto an offline machine
 TOOLCHAIN_DIR = REPO_ROOT / ".local" / "toolchain"
 INSTALL_DIR = TOOLCHAIN_DIR / f"cpython-{SOURCE_VERSION}"
@@ -76,13 +81,93 @@ def from_path() -> str | None:
     return found if found and version_of(found) == RUNTIME_VERSION else None
 
 
+def version_manager_candidates() -> list[Path]:
+    """Where pyenv, asdf and uv keep the interpreters they installed, newest patch first."""
+    home = Path.home()
+    roots = {
+        "pyenv": Path(os.environ.get("PYENV_ROOT", home / ".pyenv")) / "versions" / "3.13*",
+        "asdf": Path(os.environ.get("ASDF_DATA_DIR", home / ".asdf"))
+        / "installs"
+        / "python"
+        / "3.13*",
+        "uv": Path(os.environ.get("UV_PYTHON_INSTALL_DIR", home / ".local/share/uv/python"))
+        / "cpython-3.13*",
+    }
+    found = [
+        Path(match) / "bin" / RUNTIME_NAME
+        for pattern in roots.values()
+        for match in glob.glob(str(pattern))
+    ]
+    return sorted(found, key=_patch_level, reverse=True)
+
+
+def _patch_level(interpreter: Path) -> tuple[int, ...]:
+    match = re.search(r"3\.13\.(\d+)", str(interpreter))
+    return (int(match.group(1)),) if match else (-1,)
+
+
+def from_version_managers() -> str | None:
+    for candidate in version_manager_candidates():
+        if candidate.is_file() and version_of(str(candidate)) == RUNTIME_VERSION:
+            return str(candidate)
+    return None
+
+
 def from_toolchain() -> str | None:
     built = INSTALL_DIR / "bin" / RUNTIME_NAME
     return str(built) if built.is_file() and version_of(str(built)) == RUNTIME_VERSION else None
 
 
+def apt_debian_mirrors(sources: tuple[Path, ...] | None = None) -> list[str]:
+    """The Debian archive roots this machine's apt is configured with, in file order.
+
+    Reads both formats: one-line `deb URI suite ...` (sources.list, *.list) and deb822
+    `URIs:` fields (*.sources). Security archives hold no `pool/main/p/python3.13`.
+    """
+    files: list[Path] = []
+    for source in APT_SOURCES if sources is None else sources:
+        if source.is_dir():
+            files += sorted(p for p in source.iterdir() if p.suffix in (".list", ".sources"))
+        elif source.is_file():
+            files.append(source)
+    mirrors: list[str] = []
+    for path in files:
+        for uri in _uris_in(path.read_text(encoding="utf-8", errors="replace")):
+            root = uri.rstrip("/")
+            if root.endswith("/debian") and root not in mirrors:
+                mirrors.append(root)
+    return mirrors
+
+
+def _uris_in(text: str) -> list[str]:
+    uris: list[str] = []
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if words[:1] == ["deb-src"] or not words:
+            continue
+        if words[0] == "deb":
+            uris += [w for w in words[1:] if "://" in w][:1]
+        elif words[0] == "URIs:":
+            uris += words[1:]
+    return uris
+
+
+def source_url() -> str:
+    """CPYTHON_SOURCE_URL, else the tarball below DEBIAN_MIRROR or apt's Debian mirror."""
+    if named := os.environ.get("CPYTHON_SOURCE_URL"):
+        return named
+    mirror = os.environ.get("DEBIAN_MIRROR") or next(iter(apt_debian_mirrors()), None)
+    if mirror is None:
+        raise ToolchainError(
+            f"no {RUNTIME_NAME} found and no Debian mirror in the apt sources to fetch its "
+            f"source from: set LAMBDA_PYTHON to a {RUNTIME_NAME}, DEBIAN_MIRROR to a Debian "
+            "archive root, or CPYTHON_SOURCE_URL to the tarball"
+        )
+    return f"{mirror.rstrip('/')}/{SOURCE_POOL_PATH}"
+
+
 def download_source(into: Path) -> Path:
-    url = os.environ.get("CPYTHON_SOURCE_URL", SOURCE_URL)
+    url = source_url()
     if urllib.parse.urlsplit(url).scheme not in ALLOWED_SCHEMES:
         raise ToolchainError(f"CPYTHON_SOURCE_URL must be one of {ALLOWED_SCHEMES}: {url}")
     tarball = into / Path(urllib.parse.urlsplit(url).path).name
@@ -139,7 +224,13 @@ def build_from_source() -> str:
 
 def runtime_python() -> str:
     """Path of a CPython matching the Lambda runtime, building one if none is found."""
-    return from_environment() or from_path() or from_toolchain() or build_from_source()
+    return (
+        from_environment()
+        or from_path()
+        or from_version_managers()
+        or from_toolchain()
+        or build_from_source()
+    )
 
 
 def main() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from aws_lambda_powertools.utilities import parameters
@@ -11,6 +12,9 @@ from jira_workflow import container
 from jira_workflow.handlers import mock_external_api
 from jira_workflow.models.settings import Settings
 from jira_workflow.observability import metrics
+from tests.support import self_contained
+
+self_contained.install(Path(__file__).resolve().parent.parent)
 
 
 @pytest.fixture(autouse=True)

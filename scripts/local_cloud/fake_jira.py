@@ -52,7 +52,18 @@ if __package__ in (None, ""):  # run as a script: make the repo's source roots i
 import requests
 
 from jira_workflow.adapters.adf import adf_problems, adf_to_text, text_to_adf
-from local_cloud.jira_openapi import validate_request, validate_response
+from local_cloud.jira_openapi import JiraCall, validate_request, validate_response
+
+# Every REST operation the fake answers; the committed spec holds exactly these and the
+# client's (a contract test checks both directions).
+SERVED_CALLS: tuple[JiraCall, ...] = (
+    JiraCall("GET", "/rest/api/3/issue/{issueIdOrKey}"),
+    JiraCall("GET", "/rest/api/3/issue/{issueIdOrKey}/transitions"),
+    JiraCall("POST", "/rest/api/3/issue/{issueIdOrKey}/transitions"),
+    JiraCall("GET", "/rest/api/3/issue/{issueIdOrKey}/comment"),
+    JiraCall("POST", "/rest/api/3/issue/{issueIdOrKey}/comment"),
+    JiraCall("POST", "/rest/api/3/search/jql"),
+)
 
 DEFAULT_STATUSES: tuple[str, ...] = (
     "To Do",

@@ -1,7 +1,10 @@
 """Validate an HTTP request against Atlassian's official Jira Cloud OpenAPI spec.
 
 Used by the Jira contract test (every request the client can make) and by the fake Jira
-server (every request it receives), so the product cannot drift from the real API.
+server (every request it receives), so the product cannot drift from the real API. The
+spec is the committed, trimmed copy in `reference/jira-openapi.json` (made by
+`python -m workflow_tools.jira_spec` from Atlassian's full spec; its source version and
+SHA-256 are in `x-trimmed-from`): exactly the operations in `calls_in_use()`.
 
 Checks: the method + path match a non-deprecated operation (literal segments win),
 required path/query parameters are present, query parameter types and enums, and the
@@ -23,16 +26,32 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 import jsonschema
 from jsonschema import validators
 
 SPEC_ENV_VAR = "JIRA_OPENAPI_SPEC"
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SPEC_PATH = _REPO_ROOT.parent / "shared" / "reference" / "jira-cloud-platform.openapi.json"
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parent / "reference" / "jira-openapi.json"
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+class JiraCall(NamedTuple):
+    """One REST operation, as the spec names it: method and path template."""
+
+    method: str
+    template: str
+
+
+def calls_in_use() -> frozenset[JiraCall]:
+    """What the product's client calls and the fake Jira serves: the trimmed spec's scope."""
+    from jira_workflow.adapters.jira import JIRA_OPERATIONS
+    from local_cloud.fake_jira import SERVED_CALLS  # the fake imports this module
+
+    return frozenset(
+        {JiraCall(op.method, op.path_template) for op in JIRA_OPERATIONS} | set(SERVED_CALLS)
+    )
 
 
 def spec_path() -> Path:
@@ -89,14 +108,25 @@ def _pointer(document: Mapping[str, Any], ref: str) -> Mapping[str, Any]:
 
 @functools.cache
 def _operations(path: Path) -> tuple[Operation, ...]:
+    document = _load(path)
     found = [
         _operation(method, template, path_item)
-        for template, path_item in _load(path)["paths"].items()
+        for template, path_item in document["paths"].items()
         for method in _METHODS
         if method in path_item
     ]
+    # Templates the trimmed spec dropped still shadow ours: GET /issue/createmeta is not
+    # GET /issue/{issueIdOrKey}. They match, and then count as "no operation".
+    found += [
+        _operation(method.lower(), template, {method.lower(): {_UNSERVED: True}})
+        for method, templates in document.get("x-unserved-paths", {}).items()
+        for template in templates
+    ]
     # Literal segments beat templates: /issue/bulk must not match /issue/{issueIdOrKey}.
     return tuple(sorted(found, key=lambda op: -op.literal_segments))
+
+
+_UNSERVED = "x-unserved"
 
 
 def _operation(method: str, template: str, path_item: Mapping[str, Any]) -> Operation:
@@ -116,7 +146,7 @@ def _operation(method: str, template: str, path_item: Mapping[str, Any]) -> Oper
 def find_operation(method: str, path: str) -> Operation | None:
     for operation in _operations(spec_path()):
         if operation.method == method.upper() and operation.pattern.fullmatch(path):
-            return operation
+            return None if operation.spec.get(_UNSERVED) else operation
     return None
 
 

@@ -265,7 +265,23 @@ def test_requests_without_auth_get_401(jira: FakeJira) -> None:
     assert "WWW-Authenticate" in headers
 
 
-def test_spec_valid_but_unimplemented_calls_get_501(jira: FakeJira) -> None:
+def test_calls_outside_the_committed_spec_get_400_naming_the_call(jira: FakeJira) -> None:
+    # The committed spec holds exactly what the client calls and the fake serves, so a call
+    # the fake does not implement is one the spec does not hold either.
+    status, _, body = jira.handle(
+        "DELETE", "/rest/api/3/issue/OPS-1", {"Authorization": _basic(jira)}, b""
+    )
+    assert status == 400
+    assert body == {
+        "errorMessages": [
+            "DELETE /rest/api/3/issue/OPS-1 matches no operation in the Jira OpenAPI spec"
+        ],
+        "errors": {},
+    }
+
+
+def test_unimplemented_calls_get_501_when_spec_checks_are_off(jira: FakeJira) -> None:
+    jira.validate_against_spec = False
     status, _, _ = jira.handle(
         "DELETE", "/rest/api/3/issue/OPS-1", {"Authorization": _basic(jira)}, b""
     )

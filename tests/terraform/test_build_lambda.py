@@ -143,3 +143,80 @@ def test_mirror_for_another_platform_is_ignored(tmp_path: Path) -> None:
 def test_without_a_mirror_the_registry_is_used() -> None:
     config = terraform_cli_config.render_config(None, ["hashicorp/aws"])
     assert "provider_installation" not in config
+
+
+# ---- Finding a 3.13 before building one; where its source comes from ----------------
+
+
+def _fake_interpreter(path: Path, prints: str = "3 13") -> Path:
+    path.parent.mkdir(parents=True)
+    path.write_text(f"#!/bin/sh\necho {prints}\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_a_pyenv_install_that_is_not_selected_is_used_before_building(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "pyenv"
+    _fake_interpreter(root / "versions" / "3.13.2" / "bin" / "python3.13")
+    newest = _fake_interpreter(root / "versions" / "3.13.10" / "bin" / "python3.13")
+    _fake_interpreter(root / "versions" / "3.12.1" / "bin" / "python3.12", prints="3 12")
+    monkeypatch.setenv("PYENV_ROOT", str(root))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no asdf or uv installs there
+
+    assert lambda_python.from_version_managers() == str(newest)
+
+
+def test_asdf_and_uv_installs_are_found_at_their_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    for name in ("PYENV_ROOT", "ASDF_DATA_DIR", "UV_PYTHON_INSTALL_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    asdf = _fake_interpreter(home / ".asdf/installs/python/3.13.1/bin/python3.13")
+    uv = _fake_interpreter(
+        home / ".local/share/uv/python/cpython-3.13.4-linux-x86_64-gnu/bin/python3.13"
+    )
+
+    assert lambda_python.version_manager_candidates() == [uv, asdf]
+
+
+def test_the_debian_mirror_comes_from_the_apt_sources(tmp_path: Path) -> None:
+    listing = tmp_path / "sources.list"
+    listing.write_text(
+        "# a comment\n"
+        "deb-src http://src.example/debian bookworm main\n"
+        "deb [arch=amd64] http://mirror.example/debian bookworm main\n"
+        "deb http://mirror.example/debian-security bookworm-security main\n"
+    )
+    parts = tmp_path / "sources.list.d"
+    parts.mkdir()
+    (parts / "debian.sources").write_text(
+        "Types: deb\nURIs: http://other.example/debian/\nSuites: bookworm\n"
+    )
+    (parts / "ignored.disabled").write_text("deb http://nobody.example/debian x main\n")
+
+    assert lambda_python.apt_debian_mirrors((listing, parts)) == [
+        "http://mirror.example/debian",
+        "http://other.example/debian",
+    ]
+
+
+def test_the_source_url_is_below_the_named_mirror(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CPYTHON_SOURCE_URL", raising=False)
+    monkeypatch.setenv("DEBIAN_MIRROR", "https://mirror.example/debian/")
+    mirror = "https://mirror.example/debian"
+    assert lambda_python.source_url() == f"{mirror}/{lambda_python.SOURCE_POOL_PATH}"
+    assert lambda_python.SOURCE_POOL_PATH.endswith(f"{lambda_python.SOURCE_VERSION}.orig.tar.xz")
+
+
+def test_no_mirror_and_no_interpreter_says_what_to_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CPYTHON_SOURCE_URL", raising=False)
+    monkeypatch.delenv("DEBIAN_MIRROR", raising=False)
+    monkeypatch.setattr(lambda_python, "APT_SOURCES", (tmp_path / "none",))
+    with pytest.raises(lambda_python.ToolchainError, match=r"LAMBDA_PYTHON.*DEBIAN_MIRROR"):
+        lambda_python.source_url()

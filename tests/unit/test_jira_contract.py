@@ -8,18 +8,23 @@ operation without a scenario fails `test_every_operation_has_a_scenario`.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 import responses
+from workflow_tools import jira_spec
 
 from jira_workflow.adapters.jira import JIRA_OPERATIONS, JiraClient, JiraCredentials, JiraOperation
 from local_cloud import jira_openapi
-from local_cloud.jira_openapi import validate_request, validate_response
+from local_cloud.fake_jira import SERVED_CALLS, FakeJira
+from local_cloud.jira_openapi import JiraCall, calls_in_use, validate_request, validate_response
 
 BASE = "https://acme.atlassian.net"
 
@@ -111,69 +116,205 @@ def test_client_requests_match_the_official_spec(
         assert _problems(request) == [], f"{request.method} {request.path_url}"
 
 
-# ---- The validator can fail ---------------------------------------------------------
+# ---- The committed spec holds exactly what is used ---------------------------------
 
 
+def _document() -> dict[str, Any]:
+    return json.loads(jira_openapi.DEFAULT_SPEC_PATH.read_text(encoding="utf-8"))
+
+
+def _operations_in(document: dict[str, Any]) -> set[JiraCall]:
+    return {
+        JiraCall(method.upper(), template)
+        for template, item in document["paths"].items()
+        for method in item
+        if method in ("get", "put", "post", "delete", "patch")
+    }
+
+
+def test_committed_spec_is_inside_the_repository() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    assert jira_openapi.DEFAULT_SPEC_PATH.is_relative_to(repo)
+    assert jira_openapi.spec_path() == jira_openapi.DEFAULT_SPEC_PATH
+
+
+def test_committed_spec_holds_exactly_the_calls_in_use() -> None:
+    # A new client call or fake route fails here until the spec is regenerated
+    # (python -m workflow_tools.jira_spec --source <Atlassian's full spec>).
+    assert _operations_in(_document()) == set(calls_in_use())
+
+
+def test_committed_spec_records_its_source() -> None:
+    source = _document()["x-trimmed-from"]
+    assert source["title"] == "The Jira Cloud platform REST API"
+    assert source["version"]
+    assert re.fullmatch(r"[0-9a-f]{64}", source["sha256"])
+    assert sorted(source["operations"]) == sorted(f"{m} {t}" for m, t in calls_in_use())
+
+
+def test_every_fake_route_is_answered_and_in_the_spec() -> None:
+    fake = FakeJira(email="bot@acme.test", api_token="token")
+    key = fake.create_issue("OPS", "Need a laptop")
+    auth = "Basic " + base64.b64encode(b"bot@acme.test:token").decode()
+    bodies = {
+        "/comment": {"body": {"type": "doc", "version": 1, "content": []}},
+        "/transitions": {"transition": {"id": "1"}},
+        "/search/jql": {"jql": "project = OPS"},
+    }
+    for method, template in SERVED_CALLS:
+        path = template.replace("{issueIdOrKey}", key)
+        body = next((b for end, b in bodies.items() if path.endswith(end)), None)
+        raw = json.dumps(body).encode() if method == "POST" and body else b""
+        headers = {"Authorization": auth, "Content-Type": "application/json"}
+        status, _, answer = fake.handle(method, path, headers, raw)
+        assert status != 501, (method, template, answer)
+        assert "matches no operation" not in json.dumps(answer), (method, template)
+
+
+def test_a_call_outside_the_committed_spec_is_refused() -> None:
+    problems = validate_request("GET", "/rest/api/3/myself")
+    assert problems == ["GET /rest/api/3/myself matches no operation in the Jira OpenAPI spec"]
+
+
+def test_dropped_literal_paths_still_shadow_our_templates() -> None:
+    # In the full spec GET /issue/createmeta is its own operation, not GET /issue/{key}.
+    assert jira_openapi.find_operation("GET", "/rest/api/3/issue/createmeta") is None
+    assert jira_openapi.find_operation("GET", "/rest/api/3/issue/OPS-1") is not None
+
+
+def test_trimming_keeps_operations_components_and_provenance() -> None:
+    source = {
+        "openapi": "3.0.1",
+        "info": {"title": "T", "version": "9"},
+        "paths": {
+            "/a/{id}": {"get": {"responses": {"200": {"$ref": "#/components/schemas/A"}}}},
+            "/a/literal": {"get": {"responses": {}}},
+            "/b": {"post": {"responses": {}}},
+        },
+        "components": {"schemas": {"A": {"$ref": "#/components/schemas/B"}, "B": {}, "Unused": {}}},
+    }
+    raw = json.dumps(source).encode()
+    trimmed = jira_spec.trim(source, raw, [JiraCall("GET", "/a/{id}")])
+    assert list(trimmed["paths"]) == ["/a/{id}"]
+    assert trimmed["components"] == {"schemas": {"A": {"$ref": "#/components/schemas/B"}, "B": {}}}
+    assert trimmed["x-unserved-paths"] == {"GET": ["/a/literal"]}
+    assert trimmed["x-trimmed-from"]["sha256"] == hashlib.sha256(raw).hexdigest()
+    with pytest.raises(jira_spec.SpecError, match=r"DELETE /a/\{id\} is not in the source spec"):
+        jira_spec.trim(source, raw, [JiraCall("DELETE", "/a/{id}")])
+
+
+# ---- The validator can fail (mechanics, on a small spec of its own) ----------------
+
+_MECHANICS_SPEC: dict[str, Any] = {
+    "openapi": "3.0.1",
+    "paths": {
+        "/items/{id}": {
+            "post": {
+                "parameters": [{"in": "query", "name": "limit", "schema": {"type": "integer"}}],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Item"}}
+                    },
+                },
+                "responses": {},
+            }
+        },
+        "/items/bulk": {"post": {"responses": {}}},
+        "/old": {"post": {"deprecated": True, "responses": {}}},
+    },
+    "components": {
+        "schemas": {
+            "Item": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "count": {"type": "integer"},
+                    "id": {"type": "string", "readOnly": True},
+                    "note": {"type": "string", "nullable": True},
+                },
+            }
+        }
+    },
+}
+
+
+@pytest.fixture
+def mechanics_spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    spec = tmp_path / "mechanics.json"
+    spec.write_text(json.dumps(_MECHANICS_SPEC))
+    monkeypatch.setenv(jira_openapi.SPEC_ENV_VAR, str(spec))
+
+
+@pytest.mark.usefixtures("mechanics_spec")
 def test_validator_rejects_a_path_that_is_not_in_the_spec() -> None:
-    problems = validate_request("POST", "/rest/api/3/issue/OPS-1/comments", body=b"{}")
-    assert problems == [
-        "POST /rest/api/3/issue/OPS-1/comments matches no operation in the Jira OpenAPI spec"
-    ]
+    problems = validate_request("POST", "/items/1/comments", body=b"{}")
+    assert problems == ["POST /items/1/comments matches no operation in the Jira OpenAPI spec"]
 
 
-def test_validator_rejects_the_deprecated_search_endpoint() -> None:
-    problems = validate_request("POST", "/rest/api/3/search", body=b'{"jql": "project = OPS"}')
-    assert any("deprecated" in p for p in problems)
+@pytest.mark.usefixtures("mechanics_spec")
+def test_validator_rejects_a_deprecated_operation() -> None:
+    assert any("deprecated" in p for p in validate_request("POST", "/old"))
 
 
+@pytest.mark.usefixtures("mechanics_spec")
 def test_validator_rejects_a_missing_required_body() -> None:
-    problems = validate_request("POST", "/rest/api/3/issue/OPS-1/comment", body=None)
-    assert problems == [
-        "POST /rest/api/3/issue/{issueIdOrKey}/comment: the request body is required"
+    assert validate_request("POST", "/items/1", body=None) == [
+        "POST /items/{id}: the request body is required"
     ]
 
 
+@pytest.mark.usefixtures("mechanics_spec")
 def test_validator_rejects_a_missing_required_field() -> None:
-    # IssueBulkWatchOrUnwatchPayload requires selectedIssueIdsOrKeys.
-    problems = validate_request("POST", "/rest/api/3/bulk/issues/watch", body=b"{}")
-    assert any("'selectedIssueIdsOrKeys' is a required property" in p for p in problems)
+    problems = validate_request("POST", "/items/1", body=b'{"count": 1}')
+    assert any("'name' is a required property" in p for p in problems)
 
 
+@pytest.mark.usefixtures("mechanics_spec")
 def test_validator_rejects_wrong_types_and_unknown_properties() -> None:
-    body = json.dumps({"jql": "project = OPS", "maxResults": "50", "pageToken": "x"})
-    problems = validate_request("POST", "/rest/api/3/search/jql", body=body)
-    assert any("body.maxResults '50' is not of type 'integer'" in p for p in problems)
-    assert any("'pageToken' was unexpected" in p for p in problems)
+    body = json.dumps({"name": "x", "count": "50", "colour": "red"})
+    problems = validate_request("POST", "/items/1", body=body)
+    assert any("body.count '50' is not of type 'integer'" in p for p in problems)
+    assert any("'colour' was unexpected" in p for p in problems)
 
 
+@pytest.mark.usefixtures("mechanics_spec")
 def test_validator_rejects_read_only_properties_in_a_request() -> None:
-    body = json.dumps({"transition": {"id": "31", "name": "Approve"}})
-    problems = validate_request("POST", "/rest/api/3/issue/OPS-1/transitions", body=body)
-    assert any("body.transition.name is read-only" in p for p in problems)
+    problems = validate_request("POST", "/items/1", body=json.dumps({"name": "x", "id": "7"}))
+    assert any("body.id is read-only" in p for p in problems)
 
 
+@pytest.mark.usefixtures("mechanics_spec")
+def test_validator_accepts_null_for_a_nullable_property() -> None:
+    assert validate_request("POST", "/items/1", body=json.dumps({"name": "x", "note": None})) == []
+
+
+@pytest.mark.usefixtures("mechanics_spec")
 def test_validator_checks_query_parameter_types_and_names() -> None:
-    problems = validate_request("GET", "/rest/api/3/issue/OPS-1/comment?maxResults=ten&bogus=1")
-    assert any("'maxResults' must be an integer" in p for p in problems)
+    problems = validate_request("POST", "/items/1?limit=ten&bogus=1", body=b'{"name": "x"}')
+    assert any("'limit' must be an integer" in p for p in problems)
     assert any("unknown query parameter 'bogus'" in p for p in problems)
 
 
+@pytest.mark.usefixtures("mechanics_spec")
 def test_validator_rejects_a_body_that_is_not_json() -> None:
-    problems = validate_request("POST", "/rest/api/3/search/jql", body=b"{not json")
+    problems = validate_request("POST", "/items/1", body=b"{not json")
     assert any("not valid JSON" in p for p in problems)
 
 
+@pytest.mark.usefixtures("mechanics_spec")
 def test_validator_rejects_a_wrong_content_type() -> None:
-    problems = validate_request(
-        "POST", "/rest/api/3/search/jql", body=b"jql=x", content_type="text/plain"
-    )
+    problems = validate_request("POST", "/items/1", body=b"name=x", content_type="text/plain")
     assert any("Content-Type 'text/plain' is not accepted" in p for p in problems)
 
 
+@pytest.mark.usefixtures("mechanics_spec")
 def test_literal_paths_win_over_templates() -> None:
-    found = jira_openapi.find_operation("POST", "/rest/api/3/issue/bulkfetch")
+    found = jira_openapi.find_operation("POST", "/items/bulk")
     assert found is not None
-    assert found.template == "/rest/api/3/issue/bulkfetch"
+    assert found.template == "/items/bulk"
 
 
 def test_nullable_becomes_a_json_schema_null_type() -> None:
