@@ -82,9 +82,3 @@ class Settings(BaseModel):
         own = [f.alias for name, f in cls.model_fields.items() if name != "trigger"]
         trigger = [f.alias for f in TriggerSettings.model_fields.values()]
         return tuple(name for name in (*own, *trigger) if name)
-
-    def require(self, *names: str) -> None:
-        """Fail fast at cold start when a function's required settings are empty."""
-        missing = [name for name in names if not getattr(self, name)]
-        if missing:
-            raise ValueError(f"missing environment settings: {', '.join(missing)}")
