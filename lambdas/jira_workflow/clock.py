@@ -1,4 +1,4 @@
-"""Time as the workflow records it: UTC, ISO-8601, second precision."""
+"""Time as the workflow records it: UTC, ISO-8601 with milliseconds and a `Z` suffix."""
 
 from __future__ import annotations
 

@@ -122,7 +122,7 @@ class Container:
 
         secret_id = self.settings.jira_webhook_secret_arn
         return Intake(
-            rule=self.settings.trigger,
+            rule=self.settings.trigger.rule(),
             max_body_bytes=self.settings.max_webhook_bytes,
             webhook_secrets=lambda: self.secrets.webhook_secrets(secret_id),
             table=self.table,
@@ -151,7 +151,7 @@ class Container:
         from jira_workflow.services.reconcile import Reconciler
 
         return Reconciler(
-            self.settings.trigger,
+            self.settings.trigger.rule(),
             self.table,
             self.artifacts,
             self.executions,

@@ -41,6 +41,7 @@ bootstrap_package_path()
 
 from jira_workflow.adapters.executions import Executions  # noqa: E402
 from jira_workflow.adapters.requests_table import RequestsTable  # noqa: E402
+from jira_workflow.clock import utc_now  # noqa: E402
 from jira_workflow.domain import messages  # noqa: E402
 from jira_workflow.domain.errors import WorkflowError  # noqa: E402
 from jira_workflow.domain.requests import (  # noqa: E402
@@ -49,6 +50,7 @@ from jira_workflow.domain.requests import (  # noqa: E402
     RequestRecord,
     RequestState,
 )
+from jira_workflow.models.settings import Settings  # noqa: E402
 from jira_workflow.services.approvals import Approvals  # noqa: E402
 
 CANCEL_ERROR = "OperatorCancelled"
@@ -63,10 +65,6 @@ class PendingApproval:
     @property
     def token_expired(self) -> bool:
         return self.token_expires_at is not None and self.token_expires_at < time.time()
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _age_hours(timestamp: str, now: datetime) -> float:
@@ -90,12 +88,16 @@ def find_pending(table: RequestsTable, older_than_hours: float = 0.0) -> list[Pe
 
 
 def approval_text(environment: dict[str, str], issue_key: str) -> str:
-    """The workflow's own approval comment, with the deployment's statuses and timeout."""
+    """The workflow's own approval comment, with the deployment's statuses and timeout.
+
+    Read through the workflow's Settings, so an unset variable means the functions' default.
+    """
+    settings = Settings.from_env(environment)
     return messages.approval_needed(
         issue_key,
-        environment.get("APPROVE_STATUS", "Approved"),
-        environment.get("REJECT_STATUS", "Rejected"),
-        wait_seconds=int(environment.get("APPROVAL_TIMEOUT_SECONDS", "3600")),
+        settings.trigger.approve_status,
+        settings.trigger.reject_status,
+        wait_seconds=settings.approval_timeout_seconds,
     )
 
 

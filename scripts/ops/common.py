@@ -170,12 +170,13 @@ def bootstrap_package_path() -> None:
 def jira_client(target: Target, base_url: str | None = None) -> Any:
     """The workflow's own Jira client, with the deployment's Jira URL and bot credentials."""
     bootstrap_package_path()
-    from jira_workflow.adapters.jira import JiraClient, JiraCredentials
+    from jira_workflow.adapters.jira import JiraClient
+    from jira_workflow.adapters.secrets import parse_jira_credentials
 
     url = base_url or target.deployed_environment().get("JIRA_BASE_URL", "")
     if not url:
         raise OpsError("JIRA_BASE_URL unknown: pass --jira-url")
-    secret = target.client("secretsmanager").get_secret_value(SecretId=target.secret_id("jira-api"))
-    value = json.loads(secret["SecretString"])
-    credentials = JiraCredentials(email=str(value["email"]), api_token=str(value["api_token"]))
+    secret_id = target.secret_id("jira-api")
+    secret = target.client("secretsmanager").get_secret_value(SecretId=secret_id)
+    credentials = parse_jira_credentials(secret_id, json.loads(secret["SecretString"]))
     return JiraClient(url, credentials, timeout_seconds=10)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
 import pytest
 from ops import approvals
-from ops.common import OpsError
+from ops.common import OpsError, Target, jira_client
 
 from jira_workflow.adapters.executions import Executions
 from jira_workflow.adapters.jira import JiraClient, JiraCredentials
 from jira_workflow.adapters.requests_table import RequestsTable
+from jira_workflow.domain import messages
 from jira_workflow.domain.errors import ApprovalAlreadyDecided
 from jira_workflow.domain.requests import Decision, RequestState
+from jira_workflow.models.settings import Settings
 from jira_workflow.services.approvals import Approvals
 from tests.functional.conftest import Workflow
 
@@ -23,6 +26,8 @@ ENVIRONMENT = {
     "REJECT_STATUS": "Rejected",
     "APPROVAL_TIMEOUT_SECONDS": "7200",
 }
+# What jira_workflow.clock writes: `updated_at` is a range key compared as a string.
+WORKFLOW_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
 def _jira(workflow: Workflow) -> JiraClient:
@@ -30,7 +35,7 @@ def _jira(workflow: Workflow) -> JiraClient:
     return JiraClient(workflow.jira.url, credentials, timeout_seconds=2, max_attempts=1)
 
 
-def _pending(workflow: Workflow, updated_at: str = "2026-11-27T10:00:00+00:00") -> str:
+def _pending(workflow: Workflow, updated_at: str = "2026-11-27T10:00:00.000Z") -> str:
     """A request waiting for approval, as request_approval leaves it."""
     key = workflow.jira.create_issue("OPS", "Need access", status="Awaiting Approval", notify=False)
     table = RequestsTable(workflow.dynamodb, workflow.table)
@@ -56,8 +61,8 @@ def _approvals(workflow: Workflow, jira: JiraClient) -> Approvals:
 
 
 def test_list_shows_requests_awaiting_approval_oldest_first(workflow: Workflow) -> None:
-    newer = _pending(workflow, "2026-11-27T12:00:00+00:00")
-    older = _pending(workflow, "2026-11-27T08:00:00+00:00")
+    newer = _pending(workflow, "2026-11-27T12:00:00.000Z")
+    older = _pending(workflow, "2026-11-27T08:00:00.000Z")
     found = approvals.find_pending(RequestsTable(workflow.dynamodb, workflow.table))
     assert [p.record.issue_key for p in found] == [older, newer]
     assert all(p.token_expires_at and not p.token_expired for p in found)
@@ -77,6 +82,32 @@ def test_resend_posts_the_approval_comment_and_marks_it(workflow: Workflow) -> N
     assert comments[-1].startswith(f"Approval needed for {key}.")
     assert "waits 2 hours" in comments[-1]
     assert workflow.record(key)["approval_comment_at"]
+
+
+def test_approval_text_falls_back_to_the_workflows_own_defaults() -> None:
+    defaults = Settings.from_env({})
+
+    text = approvals.approval_text({}, "OPS-1")
+
+    assert text == messages.approval_needed(
+        "OPS-1",
+        defaults.trigger.approve_status,
+        defaults.trigger.reject_status,
+        defaults.approval_timeout_seconds,
+    )
+    assert "waits 1 day" in text
+
+
+def test_resend_writes_timestamps_in_the_workflows_format(workflow: Workflow) -> None:
+    key = _pending(workflow)
+    table = RequestsTable(workflow.dynamodb, workflow.table)
+
+    approvals.remind(table, _jira(workflow), ENVIRONMENT, key, resend=True)
+
+    record = workflow.record(key)
+    assert record is not None
+    assert WORKFLOW_TIMESTAMP.match(record["updated_at"])
+    assert WORKFLOW_TIMESTAMP.match(record["approval_comment_at"])
 
 
 def test_remind_prefixes_a_reminder(workflow: Workflow) -> None:
@@ -158,6 +189,33 @@ def test_cancel_force_stops_the_execution_and_tells_jira(workflow: Workflow) -> 
     status = workflow.sfn.describe_execution(executionArn=record["execution_arn"])["status"]
     assert status == "ABORTED"
     assert "cancelled by operations (alice): bad data" in workflow.jira.comments(key)[-1]
+
+
+def test_cancel_force_writes_updated_at_in_the_workflows_format(workflow: Workflow) -> None:
+    key = _pending(workflow)
+    table = RequestsTable(workflow.dynamodb, workflow.table)
+    executions = Executions(workflow.sfn, workflow.state_machine_arn)
+
+    approvals.cancel(table, executions, workflow.sfn, _jira(workflow), key, "a", "n", True)
+
+    record = workflow.record(key)
+    assert record is not None
+    assert WORKFLOW_TIMESTAMP.match(record["updated_at"])
+
+
+def test_jira_client_reads_the_bot_secret_as_the_functions_do(workflow: Workflow) -> None:
+    target = Target(environment="test", region=workflow.secrets.meta.region_name)
+    workflow.secrets.create_secret(
+        Name=target.secret_id("jira-api"),
+        SecretString=json.dumps(
+            {"email": workflow.jira.email, "api_token": workflow.jira.api_token}
+        ),
+    )
+    key = workflow.jira.create_issue("OPS", "Need access", notify=False)
+
+    client = jira_client(target, workflow.jira.url)
+
+    assert client.get_issue(key).key == key  # the fake Jira answers 401 to other credentials
 
 
 def test_cancel_refuses_a_finished_request(workflow: Workflow) -> None:

@@ -173,11 +173,3 @@ def test_each_environment_name_reaches_its_field() -> None:
         got = dumped[name]
         shown = ",".join(got) if isinstance(got, tuple) else str(got)
         assert shown.removesuffix(".0") == value, name
-
-
-def test_require_names_the_empty_settings() -> None:
-    settings = Settings.from_env({"REQUESTS_TABLE": "requests"})
-
-    settings.require("requests_table")
-    with pytest.raises(ValueError, match="artifacts_bucket, state_machine_arn"):
-        settings.require("requests_table", "artifacts_bucket", "state_machine_arn")

@@ -32,7 +32,7 @@ LAMBDA_SERVICE_ERRORS = {
 }
 STEP_RETRYABLE_ERRORS = {ExternalServiceUnavailable.__name__, JiraUnavailable.__name__}
 API_ONLY_RETRYABLE_ERRORS = {
-    "StartThrottled",  # webhook: StartExecution throttled
+    "StartThrottled",  # webhook: StartExecution throttled; callback: SendTaskSuccess throttled
     "TaskCompletionFailed",  # callback: SendTaskSuccess/Failure refused
     "CompletionUnconfirmed",  # callback, webhook, reconciler: SendTaskSuccess unanswered
 }

@@ -1,4 +1,8 @@
-"""Which webhook deliveries start a request, decide an approval, or are ignored."""
+"""Which webhook deliveries start a request, decide an approval, or are ignored.
+
+Deliveries are parsed and converted as the intake does (JiraWebhook -> IssueChange), and the
+rule is read from environment-style settings, so the boundary's conversion is covered too.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,15 @@ from typing import Any
 import pytest
 
 from jira_workflow.domain.requests import Decision
-from jira_workflow.domain.trigger import DecideApproval, Ignore, StartRequest, classify
+from jira_workflow.domain.trigger import (
+    ISSUE_UPDATED,
+    DecideApproval,
+    Ignore,
+    IssueChange,
+    StartRequest,
+    TriggerRule,
+    classify,
+)
 from jira_workflow.models.jira_webhook import JiraWebhook
 from jira_workflow.models.settings import TriggerSettings
 from tests.support.jira_payloads import issue_created, status_changed
@@ -21,15 +33,15 @@ RULE = TriggerSettings.model_validate(
         "APPROVE_STATUS": "Approved",
         "REJECT_STATUS": "Rejected",
     }
-)
+).rule()
 ANY_ISSUE = TriggerSettings.model_validate(
     {"TRIGGER_PROJECT_KEYS": "", "TRIGGER_ISSUE_TYPES": " , "}
-)
+).rule()
 
 _DELETE = object()  # marks a key to remove from the payload
 
 
-def webhook(raw: bytes, **changes: Any) -> JiraWebhook:
+def webhook(raw: bytes, **changes: Any) -> IssueChange:
     """The payload with `a__b=value` set (or removed with _DELETE), parsed as the handler does."""
     document = json.loads(raw)
     for path, value in changes.items():
@@ -41,7 +53,7 @@ def webhook(raw: bytes, **changes: Any) -> JiraWebhook:
             del node[last]
         else:
             node[last] = value
-    return JiraWebhook.model_validate(document)
+    return JiraWebhook.model_validate(document).issue_change()
 
 
 # ---- created --------------------------------------------------------------------------
@@ -69,7 +81,7 @@ def webhook(raw: bytes, **changes: Any) -> JiraWebhook:
     ],
 )
 def test_created_issue_starts_only_in_configured_project_and_type(
-    raw: bytes, rule: TriggerSettings, expected: object
+    raw: bytes, rule: TriggerRule, expected: object
 ) -> None:
     assert classify(webhook(raw), rule) == expected
 
@@ -201,7 +213,7 @@ def test_empty_lists_accept_any_project_and_type_for_status_changes() -> None:
 
 
 def test_empty_configured_status_never_matches() -> None:
-    rule = TriggerSettings.model_validate({"TRIGGER_STATUS": "", "APPROVE_STATUS": ""})
+    rule = TriggerSettings.model_validate({"TRIGGER_STATUS": "", "APPROVE_STATUS": ""}).rule()
     items = [{"field": "status", "fromString": "To Do", "toString": ""}]
 
     assert classify(webhook(status_changed("OPS-1", "To Do", "Approved")), rule) == Ignore(
@@ -210,3 +222,20 @@ def test_empty_configured_status_never_matches() -> None:
     assert classify(
         webhook(status_changed("OPS-1", "To Do", "x"), changelog__items=items), rule
     ) == Ignore("no status change")
+
+
+# ---- the rule as the environment states it ------------------------------------------
+
+
+def test_settings_convert_to_the_domain_rule_with_the_domain_defaults() -> None:
+    assert TriggerSettings.model_validate({}).rule() == TriggerRule()
+    assert TriggerRule(project_keys=("OPS", "IT"), issue_types=("Service Request", "Task")) == RULE
+
+
+def test_the_rule_applies_to_plain_issue_changes_without_a_payload() -> None:
+    change = IssueChange(ISSUE_UPDATED, "OPS-1", "OPS", "Task", new_status="rejected", actor="Al")
+
+    action = classify(change, TriggerRule(project_keys=("OPS",)))
+
+    assert isinstance(action, DecideApproval)
+    assert (action.decision.decision, action.decision.actor) == (Decision.REJECTED, "Al")

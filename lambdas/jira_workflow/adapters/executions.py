@@ -57,14 +57,6 @@ class Executions:
                 raise StartThrottled(f"Step Functions throttled the start ({code})") from exc
             raise
 
-    def status(self, execution_arn: str) -> str | None:
-        try:
-            return self._client.describe_execution(executionArn=execution_arn)["status"]
-        except ClientError as exc:
-            if _error_code(exc) == "ExecutionDoesNotExist":
-                return None
-            raise
-
     def complete(self, task_token: str, output: dict[str, Any]) -> None:
         """Send the decision; every refusal is a WorkflowError, and so is no answer at all.
 

@@ -87,7 +87,11 @@ class ApprovalExpired(WorkflowError):
 
 
 class StartThrottled(RetryableError):
-    """Step Functions throttled StartExecution; the sender should retry."""
+    """Step Functions throttled StartExecution or SendTaskSuccess/Failure; retry later.
+
+    Named for the start, where it was first raised; the name is the contract with the
+    ASL's `ErrorEquals` and the HTTP map, so it stays.
+    """
 
 
 class TaskCompletionFailed(RetryableError):

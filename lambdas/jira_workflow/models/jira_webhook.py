@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jira_workflow.domain.trigger import IssueChange
 from jira_workflow.models.fields import IssueKey
 
 
@@ -64,6 +65,17 @@ class JiraWebhook(WebhookEvent):
     issue: WebhookIssue
     user: _User | None = None
     changelog: _Changelog | None = None
+
+    def issue_change(self) -> IssueChange:
+        """The delivery as the trigger rule reads it."""
+        return IssueChange(
+            event=self.webhook_event,
+            issue_key=self.issue.key,
+            project_key=self.issue.project_key,
+            issue_type=self.issue.issue_type,
+            new_status=self.new_status(),
+            actor=self.actor(),
+        )
 
     def new_status(self) -> str | None:
         """The status the issue moved into, if this delivery is a status change."""

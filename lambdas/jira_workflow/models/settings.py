@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from jira_workflow.domain.trigger import TriggerRule
+
 
 def _split_csv(value: object) -> object:
     if isinstance(value, str):
@@ -18,19 +20,29 @@ def _split_csv(value: object) -> object:
 CsvList = Annotated[tuple[str, ...], BeforeValidator(_split_csv)]
 
 
+# The defaults are the domain's: the environment only overrides them.
+_RULE = TriggerRule()
+
+
 class TriggerSettings(BaseModel):
-    """Which Jira issues start a request and which statuses mean what."""
+    """The trigger rule as the environment states it (see domain.trigger.TriggerRule)."""
 
     model_config = ConfigDict(frozen=True)
 
-    project_keys: CsvList = Field(default=(), alias="TRIGGER_PROJECT_KEYS")
-    issue_types: CsvList = Field(default=(), alias="TRIGGER_ISSUE_TYPES")
-    trigger_status: str = Field(default="Submitted", alias="TRIGGER_STATUS")
-    approval_pending_status: str = Field(default="", alias="APPROVAL_PENDING_STATUS")
-    approve_status: str = Field(default="Approved", alias="APPROVE_STATUS")
-    reject_status: str = Field(default="Rejected", alias="REJECT_STATUS")
-    done_status: str = Field(default="", alias="DONE_STATUS")
-    failed_status: str = Field(default="", alias="FAILED_STATUS")
+    project_keys: CsvList = Field(default=_RULE.project_keys, alias="TRIGGER_PROJECT_KEYS")
+    issue_types: CsvList = Field(default=_RULE.issue_types, alias="TRIGGER_ISSUE_TYPES")
+    trigger_status: str = Field(default=_RULE.trigger_status, alias="TRIGGER_STATUS")
+    approval_pending_status: str = Field(
+        default=_RULE.approval_pending_status, alias="APPROVAL_PENDING_STATUS"
+    )
+    approve_status: str = Field(default=_RULE.approve_status, alias="APPROVE_STATUS")
+    reject_status: str = Field(default=_RULE.reject_status, alias="REJECT_STATUS")
+    done_status: str = Field(default=_RULE.done_status, alias="DONE_STATUS")
+    failed_status: str = Field(default=_RULE.failed_status, alias="FAILED_STATUS")
+
+    def rule(self) -> TriggerRule:
+        """The validated values as the domain's trigger rule."""
+        return TriggerRule(**self.model_dump())
 
 
 class Settings(BaseModel):
@@ -70,9 +82,3 @@ class Settings(BaseModel):
         own = [f.alias for name, f in cls.model_fields.items() if name != "trigger"]
         trigger = [f.alias for f in TriggerSettings.model_fields.values()]
         return tuple(name for name in (*own, *trigger) if name)
-
-    def require(self, *names: str) -> None:
-        """Fail fast at cold start when a function's required settings are empty."""
-        missing = [name for name in names if not getattr(self, name)]
-        if missing:
-            raise ValueError(f"missing environment settings: {', '.join(missing)}")

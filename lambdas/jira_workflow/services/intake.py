@@ -22,7 +22,6 @@ from jira_workflow.domain.execution_name import execution_name
 from jira_workflow.domain.requests import RequestState
 from jira_workflow.domain.signature import verify_signature
 from jira_workflow.models.jira_webhook import JiraWebhook, WebhookEvent
-from jira_workflow.models.settings import TriggerSettings
 from jira_workflow.models.validation import json_document, parse_body
 from jira_workflow.observability import count, logger
 from jira_workflow.services.approvals import Approvals
@@ -43,7 +42,7 @@ class IntakeResult:
 class Intake:
     def __init__(
         self,
-        rule: TriggerSettings,
+        rule: trigger.TriggerRule,
         max_body_bytes: int,
         webhook_secrets: Callable[[], tuple[str, ...]],
         table: RequestsTable,
@@ -74,7 +73,7 @@ class Intake:
             return _ignored(f"event {event.webhook_event} is not handled")
         webhook = parse_body(JiraWebhook, document)
         logger.append_keys(issue_key=webhook.issue.key)
-        action = trigger.classify(webhook, self._rule)
+        action = trigger.classify(webhook.issue_change(), self._rule)
         if isinstance(action, trigger.Ignore):
             return _ignored(action.reason)
         if isinstance(action, trigger.DecideApproval):

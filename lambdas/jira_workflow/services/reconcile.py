@@ -22,7 +22,7 @@ from jira_workflow.clock import iso
 from jira_workflow.domain.errors import WorkflowError
 from jira_workflow.domain.execution_name import execution_name, reconciler_delivery_id
 from jira_workflow.domain.requests import ApprovalDecision, Decision, RequestState
-from jira_workflow.models.settings import TriggerSettings
+from jira_workflow.domain.trigger import TriggerRule
 from jira_workflow.observability import count, logger
 from jira_workflow.services.approvals import Approvals
 
@@ -53,7 +53,7 @@ class ReconcileReport:
         }
 
 
-def trigger_jql(rule: TriggerSettings) -> str:
+def trigger_jql(rule: TriggerRule) -> str:
     clauses = []
     if rule.project_keys:
         clauses.append(f"project in ({_jql_list(rule.project_keys)})")
@@ -74,7 +74,7 @@ def _jql_list(values: tuple[str, ...]) -> str:
 class Reconciler:
     def __init__(
         self,
-        rule: TriggerSettings,
+        rule: TriggerRule,
         table: RequestsTable,
         artifacts: ArtifactStore,
         executions: Executions,
