@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 ENV    ?= local
 
 # The venv is rebuilt whenever a pinned requirements file changes.
-DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements/runtime.txt requirements/dev.txt | sha256sum | cut -c1-12)
+DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements/runtime.txt requirements/dev.txt pyproject.toml | sha256sum | cut -c1-12)
 
 # Built by `make build` (mk/terraform.mk has the rule); defined here because mk/*.mk files
 # name it in prerequisites, which make expands as it reads each file.
@@ -25,10 +25,11 @@ help: ## List every target with one line each
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort -u | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
-$(DEPS_STAMP): requirements/runtime.txt requirements/dev.txt
+$(DEPS_STAMP): requirements/runtime.txt requirements/dev.txt pyproject.toml
 	@echo "==> creating $(VENV) and installing pinned dependencies (about a minute the first time)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --editable .
 	@rm -f $(VENV)/.deps-* && touch $@
 
 deps: $(DEPS_STAMP) ## Create .venv and install the pinned dependencies
@@ -43,7 +44,7 @@ test-python: deps ## Unit and functional tests (no network, moto-backed AWS)
 	$(PY) -m pytest tests/unit tests/functional -q
 
 build: deps ## Build the content-hashed Lambda package under build/
-	$(PY) scripts/build_lambda.py
+	$(PY) -m workflow_tools.build_lambda
 
 clean: ## Remove build output, caches and the venvs (keeps .local: it holds bootstrap state)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis $(VENV) .venv-checkov

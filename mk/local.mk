@@ -1,4 +1,4 @@
-# Local cloud: the real Terraform, ASL and handlers on this machine (scripts/local_cloud).
+# Local cloud: the real Terraform, ASL and handlers on this machine (scripts/local_cloud, run as `python -m local_cloud`).
 # Everything it writes lives under .local/ (git-ignored); real workspaces are untouched.
 .PHONY: demo local test-e2e test-emulator
 
@@ -6,10 +6,10 @@
 TEST_TIERS += test-e2e
 
 demo: deps build ## Play the request stories end to end on the local stack; exit 0 if all ended as expected
-	$(PY) scripts/demo.py
+	$(PY) -m workflow_tools.demo
 
 local: deps build ## Run the local stack until Ctrl-C; prints API URL, API key, how to sign a webhook
-	$(PY) scripts/local.py
+	$(PY) -m local_cloud
 
 test-emulator: deps ## Emulator tier: each moto patch, the Lambda runner and the API Gateway front
 	$(PY) -m pytest tests/functional/test_emulator_*.py -q

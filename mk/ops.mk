@@ -1,5 +1,5 @@
 # Operations: the deployment checklist as code and the smoke test (DEPLOYMENT_CHECKLIST.md,
-# docs/runbooks/). The unit and functional tests of scripts/preflight and scripts/ops run in
+# docs/runbooks/). The unit and functional tests of workflow_tools.preflight and workflow_tools.ops run in
 # test-python; nothing is added to TEST_TIERS here.
 #
 # make preflight ENV=prod                  plan prod.tfvars in the emulator (a running
@@ -16,10 +16,10 @@ SMOKE_ARGS     ?=
 preflight: deps $(LAMBDA_MANIFEST) ## Check the checklist against ENV's plan: make preflight ENV=prod [PREFLIGHT_AWS=1]
 ifeq ($(PREFLIGHT_AWS),1)
 	@$(MAKE) --no-print-directory plan ENV=$(ENV)
-	$(PY) scripts/preflight.py --env $(ENV) --plan-json $(TF_PLAN_JSON) $(PREFLIGHT_ARGS)
+	$(PY) -m workflow_tools.preflight --env $(ENV) --plan-json $(TF_PLAN_JSON) $(PREFLIGHT_ARGS)
 else
-	$(PY) scripts/preflight.py --env $(ENV) $(PREFLIGHT_ARGS)
+	$(PY) -m workflow_tools.preflight --env $(ENV) $(PREFLIGHT_ARGS)
 endif
 
 smoke: deps ## Signed test webhook followed to completion: make smoke ENV=<ws> [SMOKE_ARGS=--issue OPS-1]
-	$(PY) scripts/ops/smoke.py --env $(ENV) $(SMOKE_ARGS)
+	$(PY) -m workflow_tools.ops.smoke --env $(ENV) $(SMOKE_ARGS)

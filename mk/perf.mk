@@ -1,4 +1,4 @@
-# Proof under load, faults and bad input, and the numbers (scripts/load, scripts/bench.py,
+# Proof under load, faults and bad input, and the numbers (workflow_tools.load, workflow_tools.bench,
 # tests/fuzz, tests/load). `make test` runs the small fuzz and load tiers; `make load`
 # and `make fuzz` run the full ones, `make bench` prints the figures table.
 FUZZ_EXAMPLES      ?= 12000
@@ -17,10 +17,10 @@ test-fuzz: deps ## Fuzz tier inside make test (TEST_FUZZ_EXAMPLES cases, default
 	FUZZ_EXAMPLES=$(TEST_FUZZ_EXAMPLES) $(PY) -m pytest tests/fuzz -q -p no:cacheprovider
 
 load: deps build fuzz ## Fuzz (12,000 cases), then 1,000 webhooks with duplicates and throttling, racing decisions, failing APIs
-	$(PY) scripts/load.py $(LOAD_ARGS)
+	$(PY) -m workflow_tools.load $(LOAD_ARGS)
 
 test-load: deps build ## Small load run inside make test (100 webhooks + a 40-webhook throttling burst, 10 races, 10 failing-API requests)
 	$(PY) -m pytest tests/load -q -p no:cacheprovider
 
 bench: deps build ## One table: import times, package size, warm latency, throughput, cost per 1,000 requests
-	$(PY) scripts/bench.py $(BENCH_ARGS)
+	$(PY) -m workflow_tools.bench $(BENCH_ARGS)

@@ -1,6 +1,6 @@
 # Terraform: tests (fmt, validate, terraform test per environment, checkov), plan and apply
 # per workspace, and the state bootstrap. Everything runs offline when the machine has a
-# provider mirror: scripts/terraform_cli_config.py finds it and writes the CLI config.
+# provider mirror: local_cloud.terraform_cli_config finds it and writes the CLI config.
 
 TF_ROOT        := terraform
 TF_BOOTSTRAP   := $(TF_ROOT)/bootstrap
@@ -29,8 +29,8 @@ TEST_TIERS += test-terraform
 .PHONY: tf-clean test-terraform tf-static tf-cli-config tf-fmt tf-validate tf-test tf-checkov tf-build-test \
         tf-env-check tf-init plan apply tf-bootstrap
 
-$(TF_CLI_RC): scripts/terraform_cli_config.py
-	@$(PYTHON) scripts/terraform_cli_config.py $@
+$(TF_CLI_RC): scripts/local_cloud/terraform_cli_config.py | $(DEPS_STAMP)
+	@$(PY) -m local_cloud.terraform_cli_config $@
 
 tf-cli-config: $(TF_CLI_RC) ## Write the Terraform CLI config (local provider mirror if found)
 
@@ -93,7 +93,7 @@ tf-init: tf-env-check $(TF_CLI_RC)
 	  -backend-config=environments/$(ENV).s3.tfbackend $(TF_LOCAL_BACKEND)
 	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) workspace select -or-create $(ENV)
 
-# The saved plan, and its JSON for review tools (scripts/preflight.py --plan-json).
+# The saved plan, and its JSON for review tools (python -m workflow_tools.preflight --plan-json).
 TF_PLAN_FILE = $(abspath $(TF_LOCAL)/$(ENV).tfplan)
 TF_PLAN_JSON = $(abspath $(TF_LOCAL)/$(ENV).plan.json)
 

@@ -249,7 +249,7 @@ class ApiGatewayFront:
 
     @property
     def url(self) -> str:
-        return f"http://{self._server.server_address[0]}:{self._server.server_port}"
+        return f"http://{self._server.host}:{self._server.server_port}"
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -270,7 +270,8 @@ class ApiGatewayFront:
         return EXECUTE_API_HOST.sub(lambda m: self.local_url_for(m.group(1)), value)
 
     def _invoke_moto_function(self, function_arn: str, event: dict[str, Any]) -> tuple[str, bool]:
-        function = lambda_backends[self.account_id][self.region].get_function(function_arn)
+        # Any: moto_patches replaced _invoke_lambda with one that takes the event as a dict.
+        function: Any = lambda_backends[self.account_id][self.region].get_function(function_arn)
         payload, errored, _logs = function._invoke_lambda(event=event)
         return payload, errored
 

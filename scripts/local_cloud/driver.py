@@ -1,5 +1,5 @@
 """Drive a running local stack the way people and Jira would: the demo and the e2e tests
-share this. The stack runs as a child process (`scripts/local.py --json`); the fake Jira
+share this. The stack runs as a child process (`python -m local_cloud --json`); the fake Jira
 runs here, in the driver, so tests can reach every one of its knobs (dropped, duplicated
 or wrongly signed deliveries, injected faults)."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,16 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import requests
 
-from local_cloud.process import REPO_ROOT, ReadyProcess
-from local_cloud.stack import JIRA_EMAIL_ENV, JIRA_TOKEN_ENV
-
-if str(REPO_ROOT / "lambdas") not in sys.path:
-    sys.path.append(str(REPO_ROOT / "lambdas"))  # the fake Jira renders ADF with it
-
+from local_cloud import REPO_ROOT
+from local_cloud.clients import emulator_client
 from local_cloud.fake_jira import FakeJira
+from local_cloud.process import ReadyProcess
+from local_cloud.stack import JIRA_EMAIL_ENV, JIRA_TOKEN_ENV
 
 TERMINAL_STATES = frozenset({"REJECTED", "FULFILLED", "APPROVAL_TIMED_OUT", "FAILED"})
 
@@ -69,7 +65,7 @@ class LocalStackSession:
     def start(self) -> dict[str, Any]:
         self.jira.start()
         self.process = ReadyProcess(
-            REPO_ROOT / "scripts" / "local.py",
+            "local_cloud",
             [*self._args, "--jira-url", self.jira.url],
             self.log_file,
             ready_timeout=600,
@@ -87,13 +83,7 @@ class LocalStackSession:
     # ---- AWS clients -------------------------------------------------------------------
 
     def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.info["aws_endpoint"],
-            region_name=self.info["region"],
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106 - the emulator takes any
-        )
+        return emulator_client(service, self.info["aws_endpoint"], self.info["region"])
 
     # ---- the API, as Jira Automation or an operator calls it ---------------------------
 

@@ -1,7 +1,7 @@
 """The emulator process: moto's threaded server on 127.0.0.1, patched (see moto_patches),
 plus the API Gateway front and a small control API for failure injection and schedules.
 
-Run standalone with `python scripts/local_cloud/emulator.py --help`; the stack
+Run standalone with `python -m local_cloud.emulator --help`; the stack
 (`local_cloud.stack`) starts it in-process.
 """
 
@@ -19,9 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
-
-if __package__ in (None, ""):  # run as a script: make `local_cloud` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from moto.core.config import default_user_config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer

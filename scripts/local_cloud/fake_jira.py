@@ -15,7 +15,7 @@ In-process use (tests, emulator, demo):
     jira.wait_for_deliveries()
     jira.stop()
 
-Standalone: python scripts/local_cloud/fake_jira.py --help
+Standalone: python -m local_cloud.fake_jira --help
 """
 
 from __future__ import annotations
@@ -41,13 +41,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-if __package__ in (None, ""):  # run as a script: make the repo's source roots importable
-    _ROOT = Path(__file__).resolve().parents[2]
-    sys.path[:0] = [str(_ROOT / "scripts"), str(_ROOT / "lambdas")]
 
 import requests
 

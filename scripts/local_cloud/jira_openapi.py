@@ -11,7 +11,7 @@ required path/query parameters are present, query parameter types and enums, and
 JSON body against the operation's requestBody schema (OpenAPI 3.0 `nullable`, `$ref`,
 and `readOnly` properties, which a request must not send).
 
-Usage: python scripts/local_cloud/jira_openapi.py METHOD PATH [JSON_BODY]
+Usage: python -m local_cloud.jira_openapi METHOD PATH [JSON_BODY]
 """
 
 from __future__ import annotations

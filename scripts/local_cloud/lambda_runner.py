@@ -36,7 +36,7 @@ class MotoLambdaFunction(Protocol):
 
     function_name: str
     function_arn: str
-    handler: str
+    handler: str | None
     code_bytes: bytes
     code_sha_256: str
     environment_vars: dict[str, str]
@@ -213,7 +213,7 @@ class InProcessLambdaRunner:
         variables.update(self.base_environment)
         variables.update(
             {
-                "_HANDLER": function.handler,
+                "_HANDLER": function.handler or "",
                 "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
                 "AWS_LAMBDA_FUNCTION_VERSION": str(function.version or "$LATEST"),
@@ -245,8 +245,9 @@ class InProcessLambdaRunner:
             self.stdout.capture() as output,
         ):
             try:
-                self.code_store.ensure_importable(function.code_bytes, function.handler)
-                result = resolve_handler(function.handler)(event, context)
+                handler = function.handler or ""
+                self.code_store.ensure_importable(function.code_bytes, handler)
+                result = resolve_handler(handler)(event, context)
             except Exception as error:  # any handler failure is a function error, as in Lambda
                 return self._finish(error_payload(error), True, output)
             try:

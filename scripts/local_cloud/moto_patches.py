@@ -11,7 +11,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from moto.awslambda.models import LambdaFunction
 from moto.core.exceptions import AWSError
@@ -152,7 +152,9 @@ def patch_send_task_failure_keeps_cause() -> None:
     `$.Cause` to tell Jira and DynamoDB why, so pass it through."""
 
     def send_task_failure(self: StepFunctionResponse) -> ActionResult:
-        self.stepfunction_backend.send_task_failure(
+        # The executing backend is the parser's, whose send_task_failure takes `cause`.
+        backend = cast("StepFunctionsParserBackend", self.stepfunction_backend)
+        backend.send_task_failure(
             self._get_param("taskToken"),
             error=self._get_param("error"),
             cause=self._get_param("cause"),

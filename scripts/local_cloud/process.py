@@ -15,21 +15,21 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from local_cloud import REPO_ROOT
 
 
 class ReadyProcess:
-    """`python <script> <args>` whose first stdout line starting with `{` is its endpoints."""
+    """`python -m <module> <args>` whose first stdout line starting with `{` is its endpoints."""
 
     def __init__(
         self,
-        script: Path,
+        module: str,
         args: list[str],
         log_file: Path,
         ready_timeout: float = 180.0,
         env: dict[str, str] | None = None,
     ) -> None:
-        self.command = [sys.executable, str(script), *args]
+        self.command = [sys.executable, "-m", module, *args]
         self.log_file = log_file
         self.ready_timeout = ready_timeout
         self.env = env
@@ -100,7 +100,7 @@ def _pump(stream: IO[str], lines: queue.Queue[str | None], log: IO[str]) -> None
 
 def emulator_process(log_file: Path, *args: str) -> ReadyProcess:
     return ReadyProcess(
-        REPO_ROOT / "scripts" / "local_cloud" / "emulator.py",
+        "local_cloud.emulator",
         list(args),
         log_file,
         ready_timeout=60,

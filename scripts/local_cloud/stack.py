@@ -1,6 +1,6 @@
 """The whole local stack: emulator + fake Jira + the real Terraform applied into them,
-with per-run secret values. `scripts/local.py` keeps it up; tests and the demo start
-`scripts/local.py --json` as a child process and drive it over HTTP.
+with per-run secret values. `python -m local_cloud` keeps it up; tests and the demo start
+`python -m local_cloud --json` as a child process and drive it over HTTP.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import boto3
-
+from local_cloud import REPO_ROOT
+from local_cloud.clients import emulator_client
 from local_cloud.emulator import ACCOUNT_ID, Emulator, EmulatorEndpoints
-from local_cloud.terraform_local import REPO_ROOT, LocalWorkspace
+from local_cloud.terraform_local import LocalWorkspace
 
 Progress = Callable[[str], None]
 JIRA_EMAIL_ENV = "LOCAL_CLOUD_JIRA_EMAIL"
@@ -94,7 +94,7 @@ def ensure_host_package(progress: Progress) -> Path:
     """The Lambda zip built for this interpreter (`build_lambda.py --platform host`)."""
     progress("building the Lambda package for this machine (cached when unchanged)")
     result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "build_lambda.py"), "--platform", "host"],
+        [sys.executable, "-m", "workflow_tools.build_lambda", "--platform", "host"],
         capture_output=True,
         text=True,
         check=False,
@@ -103,7 +103,7 @@ def ensure_host_package(progress: Progress) -> Path:
     if result.returncode != 0:
         raise StackError(f"build_lambda.py failed: {result.stderr.strip().splitlines()[-1:]}")
     manifest = json.loads(HOST_PACKAGE_MANIFEST.read_text())
-    return REPO_ROOT / manifest["path"]
+    return REPO_ROOT / str(manifest["path"])
 
 
 class LocalStack:
@@ -198,11 +198,6 @@ class LocalStack:
         return variables
 
     def _start_fake_jira(self) -> str:
-        # The fake renders ADF with the package's own helpers, from the source tree; the
-        # functions still run the package from the deployed zip (see CodeStore).
-        lambdas = str(REPO_ROOT / "lambdas")
-        if lambdas not in sys.path:
-            sys.path.append(lambdas)
         from local_cloud.fake_jira import FakeJira
 
         self.progress("starting the fake Jira")
@@ -238,13 +233,7 @@ class LocalStack:
 
     @staticmethod
     def _client(service: str, endpoints: EmulatorEndpoints) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=endpoints.aws,
-            region_name=endpoints.region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106
-        )
+        return emulator_client(service, endpoints.aws, endpoints.region)
 
     def _function_environments(self, endpoints: EmulatorEndpoints) -> dict[str, dict[str, str]]:
         """Each deployed function's environment, keyed by its handler module's name."""

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from local_cloud import REPO_ROOT
+
 STATE_BUCKET = "local-terraform-state"
 WORKSPACE = "local"
 
@@ -84,7 +85,8 @@ class LocalWorkspace:
         subprocess.run(
             [
                 sys.executable,
-                str(REPO_ROOT / "scripts" / "terraform_cli_config.py"),
+                "-m",
+                "local_cloud.terraform_cli_config",
                 str(self.work_dir / "cli.tfrc"),
             ],
             check=True,

@@ -10,8 +10,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-import boto3
-
+from local_cloud.clients import emulator_client
 from local_cloud.process import emulator_process
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/local-cloud-test"
@@ -91,13 +90,7 @@ def running_emulator(log_file: Path) -> Iterator[dict[str, Any]]:
 
 
 def client(endpoints: dict[str, Any], service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=endpoints["aws"],
-        region_name=endpoints["region"],
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
-    )
+    return emulator_client(service, endpoints["aws"], endpoints["region"])
 
 
 def create_sample_function(

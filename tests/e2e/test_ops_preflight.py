@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from preflight.cli import main
+from workflow_tools.preflight.cli import main
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import requests
 from e2e_support import create_request
-from ops import approvals, intake, redrive, rotate_secret, smoke
-from ops.common import Target, run
 
 from jira_workflow.domain.signature import sign
 from local_cloud.driver import LocalStackSession
+from workflow_tools.ops import approvals, intake, redrive, rotate_secret, smoke
+from workflow_tools.ops.common import Target, run
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,7 @@ from moto import mock_aws
 from jira_workflow.domain.signature import sign
 from local_cloud.dynamodb_atomic import patch_atomic_dynamodb_writes
 from local_cloud.fake_jira import FakeJira
-from statemachine import render
+from local_cloud.statemachine import render
 from tests.support.external_api_server import ExternalApiServer
 
 REGION = "eu-west-1"

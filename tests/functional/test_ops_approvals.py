@@ -8,8 +8,6 @@ import time
 from typing import Any
 
 import pytest
-from ops import approvals
-from ops.common import OpsError, Target, jira_client
 
 from jira_workflow.adapters.executions import Executions
 from jira_workflow.adapters.jira import JiraClient, JiraCredentials
@@ -20,6 +18,8 @@ from jira_workflow.domain.requests import Decision, RequestState
 from jira_workflow.models.settings import Settings
 from jira_workflow.services.approvals import Approvals
 from tests.functional.conftest import Workflow
+from workflow_tools.ops import approvals
+from workflow_tools.ops.common import OpsError, Target, jira_client
 
 ENVIRONMENT = {
     "APPROVE_STATUS": "Approved",

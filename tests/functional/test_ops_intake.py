@@ -7,8 +7,9 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from moto import mock_aws
-from ops import intake
-from ops.common import OpsError, Target, run
+
+from workflow_tools.ops import intake
+from workflow_tools.ops.common import OpsError, Target, run
 
 REGION = "eu-west-1"
 SCHEDULE = "jira-workflow-test-reconciler"

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from ops import redrive
 
 from tests.functional.conftest import Workflow
+from workflow_tools.ops import redrive
 
 
 class RecordingSfn:

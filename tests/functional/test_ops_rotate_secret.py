@@ -11,12 +11,12 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from moto import mock_aws
-from ops import rotate_secret
-from ops.common import OpsError, Target
 
 from jira_workflow.adapters.secrets import SecretsReader
 from jira_workflow.domain.errors import BadSignature
 from jira_workflow.domain.signature import sign, verify_signature
+from workflow_tools.ops import rotate_secret
+from workflow_tools.ops.common import OpsError, Target
 
 REGION = "eu-west-1"
 OLD = "old-webhook-secret-0123456789abcdef0123"

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 import responses
-from ops import smoke
-from ops.common import run
 
 from jira_workflow.domain.signature import verify_signature
+from workflow_tools.ops import smoke
+from workflow_tools.ops.common import run
 
 BASE = "http://127.0.0.1:9/local"
 SECRET = "smoke-test-secret"

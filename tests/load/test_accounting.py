@@ -7,10 +7,10 @@ import base64
 import json
 from datetime import UTC, datetime, timedelta
 
-from bench.cost import PathCounts
-from bench.stack import dynamodb_writes, state_transitions, task_durations
-from load.deliveries import issue_of
-from load.report import percentile
+from workflow_tools.bench.cost import PathCounts
+from workflow_tools.bench.stack import dynamodb_writes, state_transitions, task_durations
+from workflow_tools.load.deliveries import issue_of
+from workflow_tools.load.report import percentile
 
 T0 = datetime(2026, 11, 28, tzinfo=UTC)
 

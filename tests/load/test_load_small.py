@@ -1,4 +1,4 @@
-"""The load run, small: `scripts/load.py` against a fresh local stack with 100 webhooks
+"""The load run, small: `python -m workflow_tools.load` on a fresh local stack with 100 webhooks
 (30 % duplicated, StartExecution throttled), a throttling burst, 10 raced approvals and
 10 requests with failing external APIs. Every check of the full `make load` applies."""
 
@@ -29,7 +29,8 @@ def test_small_load_run_loses_nothing_and_doubles_nothing(tmp_path: Path) -> Non
     result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
         [
             sys.executable,
-            str(REPO_ROOT / "scripts" / "load.py"),
+            "-m",
+            "workflow_tools.load",
             *SMALL_RUN,
             "--state-dir",
             str(REPO_ROOT / ".local" / "load-test"),

@@ -10,10 +10,10 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-import build_lambda
-import lambda_python
 import pytest
-import terraform_cli_config
+
+from local_cloud import terraform_cli_config
+from workflow_tools import build_lambda, lambda_python
 
 
 def test_runtime_provided_sdk_is_not_bundled() -> None:

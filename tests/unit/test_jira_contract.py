@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 import requests
 import responses
-from workflow_tools import jira_spec
 
 from jira_workflow.adapters.jira import JIRA_OPERATIONS, JiraClient, JiraCredentials, JiraOperation
 from local_cloud import jira_openapi
 from local_cloud.fake_jira import SERVED_CALLS, FakeJira
 from local_cloud.jira_openapi import JiraCall, calls_in_use, validate_request, validate_response
+from workflow_tools import jira_spec
 
 BASE = "https://acme.atlassian.net"
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from preflight import rules as _rules  # noqa: F401 - registers the rules
-from preflight.cli import main
-from preflight.expectations import expectations_for
-from preflight.plan import Plan
-from preflight.registry import REGISTRY, Context, Status
-from preflight.report import failures, render_table, run_rules
+from workflow_tools.preflight import rules as _rules  # noqa: F401 - registers the rules
+from workflow_tools.preflight.cli import main
+from workflow_tools.preflight.expectations import expectations_for
+from workflow_tools.preflight.plan import Plan
+from workflow_tools.preflight.registry import REGISTRY, Context, Status
+from workflow_tools.preflight.report import failures, render_table, run_rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "preflight"
 ASL = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from preflight import rules as _rules  # noqa: F401 - registers the rules
-from preflight.registry import REGISTRY, SECTION_ORDER
+from workflow_tools.preflight import rules as _rules  # noqa: F401 - registers the rules
+from workflow_tools.preflight.registry import REGISTRY, SECTION_ORDER
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKLIST = ROOT / "DEPLOYMENT_CHECKLIST.md"

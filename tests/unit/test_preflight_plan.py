@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from preflight.plan import UNKNOWN, Plan, module_path_of
+from workflow_tools.preflight.plan import UNKNOWN, Plan, module_path_of
 
 FIXTURE = Path(__file__).parent / "fixtures" / "preflight" / "prod_pass.plan.json"
 

@@ -6,7 +6,7 @@ import json
 import socket
 from pathlib import Path
 
-from preflight.terraform import stack_endpoint
+from workflow_tools.preflight.terraform import stack_endpoint
 
 
 def _stack_file(tmp_path: Path, endpoint: str) -> Path:

@@ -19,7 +19,7 @@ from jira_workflow.domain.errors import (
     RetryableError,
     WorkflowError,
 )
-from statemachine import ASL_PATH, placeholders, render
+from local_cloud.statemachine import ASL_PATH, placeholders, render
 
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:jira-workflow-{}"
 EXECUTION_TIMEOUT = 86400

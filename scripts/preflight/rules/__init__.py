@@ -1,5 +1,0 @@
-"""Importing this package registers every rule in `preflight.registry.REGISTRY`."""
-
-from preflight.rules import api, compute, governance, iam, monitoring, storage
-
-__all__ = ["api", "compute", "governance", "iam", "monitoring", "storage"]

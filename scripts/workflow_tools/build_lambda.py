@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""Build the one content-hashed Lambda package every function deploys.
+
+The zip holds `lambdas/jira_workflow` plus the pinned runtime dependencies from
+requirements/runtime.txt, and is reproducible: entries sorted, timestamps fixed, so the
+same sources give the same bytes and Terraform only redeploys on a real change.
+
+It also holds bytecode. /var/task is read-only, so without `.pyc` files every cold start
+compiles every module it imports (about twice the import time). The `.pyc` files are
+compiled by an interpreter of the target's version (workflow_tools/lambda_python.py finds or
+builds a 3.13) with hash-based, unchecked invalidation: their bytes depend on the source
+only, never on timestamps, and the runtime loads them without re-reading the source.
+
+Targets (`--platform`):
+  lambda  (default) arm64 / CPython 3.13 wheels for the AWS Lambda runtime; writes
+          build/lambda-<sha256-12>.zip and build/lambda.json.
+  host    wheels for this interpreter (the local emulator runs the handlers in-process on
+          the developer's Python); writes build/lambda-host-<sha256-12>.zip and
+          build/lambda-host.json.
+
+Powertools is bundled from the pinned requirements rather than taken from AWS's public
+layer: the layer ARN differs per region and architecture and does not exist in the local
+emulator, while the bundled copy is the one version every test tier runs.
+
+The manifest is {"path": ..., "sha256": ..., "base64sha256": ...}; path is relative to the
+repository root, base64sha256 is what Lambda's `source_code_hash` compares.
+
+The pip step is cached per target and skipped while requirements/runtime.txt is unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from workflow_tools import REPO_ROOT, lambda_python
+
+PACKAGE_DIR = REPO_ROOT / "lambdas" / "jira_workflow"
+REQUIREMENTS = REPO_ROOT / "requirements" / "runtime.txt"
+BUILD_DIR = REPO_ROOT / "build"
+
+# The Lambda Python runtime ships boto3/botocore/s3transfer, and they are ~25 MB unzipped:
+# bundling them would bloat every cold start and pin an SDK older than the runtime's patches.
+# aws-xray-sdk pulls botocore in transitively, hence `--no-deps` on a fully pinned file.
+PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore", "s3transfer"})
+
+# Zip entries get one fixed timestamp (the earliest a zip can hold) so the bytes are stable.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+SKIPPED_PARTS = frozenset({"__pycache__"})
+SKIPPED_SUFFIXES = frozenset({".pyc", ".pyo"})  # stray caches; the build compiles its own
+LAMBDA_TASK_ROOT = "/var/task"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One build flavour: which wheels pip fetches and where the result goes."""
+
+    name: str
+    pip_platform_args: tuple[str, ...]
+    zip_prefix: str
+    manifest_name: str
+    bytecode_compiler: Callable[[], str]  # path of an interpreter of the target's version
+
+
+TARGETS = {
+    "lambda": Target(
+        name="lambda",
+        pip_platform_args=(
+            "--platform",
+            "manylinux2014_aarch64",
+            "--implementation",
+            "cp",
+            "--python-version",
+            "3.13",
+            "--only-binary=:all:",
+        ),
+        zip_prefix="lambda",
+        manifest_name="lambda.json",
+        bytecode_compiler=lambda_python.runtime_python,
+    ),
+    "host": Target(
+        name="host",
+        pip_platform_args=(),
+        zip_prefix="lambda-host",
+        manifest_name="lambda-host.json",
+        bytecode_compiler=lambda: sys.executable,
+    ),
+}
+
+
+class BuildError(Exception):
+    """A build step failed; the message is the one-line reason printed to the user."""
+
+
+def package_name(requirement_line: str) -> str:
+    """Normalised distribution name of a `name==version` line (PEP 503)."""
+    name = requirement_line.split(";", maxsplit=1)[0].split("[", maxsplit=1)[0]
+    for separator in ("==", ">=", "<=", "~=", "!=", ">", "<"):
+        name = name.split(separator)[0]
+    return name.strip().lower().replace("_", "-").replace(".", "-")
+
+
+def bundled_requirements(requirements_text: str) -> list[str]:
+    """Pinned lines of runtime.txt minus what the Lambda runtime already provides."""
+    lines = []
+    for raw in requirements_text.splitlines():
+        line = raw.split("#")[0].strip()
+        if line and package_name(line) not in PROVIDED_BY_RUNTIME:
+            lines.append(line)
+    return lines
+
+
+def install_dependencies(target: Target, requirements: list[str], deps_dir: Path) -> None:
+    """pip-install the requirements into deps_dir unless the cached copy matches them."""
+    fingerprint = hashlib.sha256(
+        json.dumps([sys.version_info[:2], target.pip_platform_args, requirements]).encode()
+    ).hexdigest()
+    stamp = deps_dir / ".requirements-sha256"
+    if stamp.is_file() and stamp.read_text() == fingerprint:
+        print(f"==> dependencies unchanged, reusing {deps_dir.relative_to(REPO_ROOT)}")
+        return
+
+    print(f"==> installing {len(requirements)} pinned dependencies for {target.name}")
+    shutil.rmtree(deps_dir, ignore_errors=True)
+    deps_dir.mkdir(parents=True)
+    requirements_file = deps_dir.parent / f"requirements-{target.name}.txt"
+    requirements_file.write_text("\n".join(requirements) + "\n")
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--no-compile",  # pip would use this interpreter; compile_bytecode uses the target's
+        "--target",
+        str(deps_dir),
+        *target.pip_platform_args,
+        "-r",
+        str(requirements_file),
+    ]
+    result = subprocess.run(command, check=False)
+    if result.returncode != 0:
+        shutil.rmtree(deps_dir, ignore_errors=True)
+        raise BuildError(f"pip install failed for target {target.name} (exit {result.returncode})")
+    # pip's own bookkeeping is not needed at runtime and `bin/` scripts carry host paths.
+    shutil.rmtree(deps_dir / "bin", ignore_errors=True)
+    stamp.write_text(fingerprint)
+
+
+def package_files(deps_dir: Path) -> dict[str, Path]:
+    """Archive name -> source file, for the dependencies plus the jira_workflow package."""
+    files: dict[str, Path] = {}
+    for root, prefix in ((deps_dir, ""), (PACKAGE_DIR, f"{PACKAGE_DIR.name}/")):
+        for path in root.rglob("*"):
+            relative = path.relative_to(root)
+            if (
+                path.is_dir()
+                or SKIPPED_PARTS.intersection(relative.parts)
+                or path.suffix in SKIPPED_SUFFIXES
+                or path.name == ".requirements-sha256"
+            ):
+                continue
+            files[f"{prefix}{relative.as_posix()}"] = path
+    return files
+
+
+def write_zip(files: dict[str, Path], destination: Path) -> None:
+    """Deterministic zip: sorted entries, fixed timestamps and permissions."""
+    with zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16  # rw-r--r--: Lambda needs read, never write
+            archive.writestr(info, files[name].read_bytes())
+
+
+def stage(files: dict[str, Path], into: Path) -> None:
+    """Copy the package's sources into a scratch tree the compiler may write into."""
+    for name, source in files.items():
+        destination = into / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
+
+
+def compile_bytecode(interpreter: str, tree: Path) -> str:
+    """Write `__pycache__/*.pyc` beside every module; returns the interpreter's cache tag.
+
+    Paths inside the bytecode are rewritten to /var/task, where Lambda unpacks the zip, so
+    the bytes do not depend on where this build ran.
+    """
+    command = [
+        interpreter,
+        "-m",
+        "compileall",
+        "-qq",
+        "-j0",
+        "--invalidation-mode=unchecked-hash",
+        "-s",
+        str(tree),
+        "-p",
+        LAMBDA_TASK_ROOT,
+        str(tree),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BuildError(f"compiling bytecode with {interpreter} failed: {result.stdout[-300:]}")
+    tag = subprocess.run(
+        [interpreter, "-c", "import sys; print(sys.implementation.cache_tag)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return tag.stdout.strip()
+
+
+def tree_files(tree: Path) -> dict[str, Path]:
+    return {path.relative_to(tree).as_posix(): path for path in tree.rglob("*") if path.is_file()}
+
+
+def bytecode_compiler(target: Target) -> str:
+    try:
+        return target.bytecode_compiler()
+    except lambda_python.ToolchainError as error:
+        raise BuildError(str(error)) from None
+
+
+def build(target: Target) -> dict[str, str]:
+    if not PACKAGE_DIR.is_dir():
+        raise BuildError(f"package source {PACKAGE_DIR} not found")
+    if not REQUIREMENTS.is_file():
+        raise BuildError(f"{REQUIREMENTS} not found")
+
+    BUILD_DIR.mkdir(exist_ok=True)
+    deps_dir = BUILD_DIR / f"deps-{target.name}"
+    install_dependencies(target, bundled_requirements(REQUIREMENTS.read_text()), deps_dir)
+    interpreter = bytecode_compiler(target)
+
+    # A unique scratch directory: two builds at once (`make local` beside `make bench`) no
+    # longer write the same partial zip.
+    with tempfile.TemporaryDirectory(dir=BUILD_DIR, prefix=f".{target.name}-") as scratch:
+        tree = Path(scratch) / "package"
+        stage(package_files(deps_dir), tree)
+        cache_tag = compile_bytecode(interpreter, tree)
+        files = tree_files(tree)
+        print(f"==> zipping {len(files)} files (bytecode: {cache_tag})")
+        partial = Path(scratch) / "package.zip"
+        write_zip(files, partial)
+        digest = hashlib.sha256(partial.read_bytes()).digest()
+        final = BUILD_DIR / f"{target.zip_prefix}-{digest.hex()[:12]}.zip"
+        partial.replace(final)
+    remove_older_builds(target, keep=final)
+
+    manifest = {
+        "path": final.relative_to(REPO_ROOT).as_posix(),
+        "sha256": digest.hex(),
+        "base64sha256": base64.b64encode(digest).decode(),
+        "bytecode": cache_tag,
+    }
+    (BUILD_DIR / target.manifest_name).write_text(json.dumps(manifest, indent=2) + "\n")
+    size_mb = final.stat().st_size / 1_000_000
+    print(f"==> {manifest['path']} ({size_mb:.1f} MB), manifest build/{target.manifest_name}")
+    return manifest
+
+
+def remove_older_builds(target: Target, keep: Path) -> None:
+    own_zip = re.compile(rf"{re.escape(target.zip_prefix)}-[0-9a-f]{{12}}\.zip")
+    for stale in BUILD_DIR.iterdir():  # older builds of this target only
+        if stale != keep and own_zip.fullmatch(stale.name):
+            stale.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="See the module docstring for the targets and the manifest format.",
+    )
+    parser.add_argument(
+        "--platform",
+        choices=sorted(TARGETS),
+        default="lambda",
+        help="lambda: arm64/py3.13 for AWS (default); host: this interpreter, for the emulator",
+    )
+    args = parser.parse_args(argv)
+    try:
+        build(TARGETS[args.platform])
+    except BuildError as error:
+        print(f"build_lambda: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
