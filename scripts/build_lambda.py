@@ -74,14 +74,10 @@ LAMBDA_TASK_ROOT = "/var/task"
 # runtime provides (tests/terraform/test_build_lambda.py imports it from its zip alone).
 MOCK_DEPENDENCIES = frozenset(
     {
-        "annotated_types",
         "aws_lambda_powertools",
         "aws_xray_sdk",  # Powertools' Tracer, built by jira_workflow.observability
         "jmespath",
-        "pydantic",  # jira_workflow.models.validation, home of the shared body parser
-        "pydantic_core",
         "typing_extensions",
-        "typing_inspection",
         "wrapt",
     }
 )

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.domain.errors import MalformedBody
 from jira_workflow.handlers.http import json_response, raw_body, register_error_handlers
-from jira_workflow.models.validation import json_document
+from jira_workflow.models.json_body import json_document
 from jira_workflow.observability import logger
 from mock_apis.errors import MissingCredentials, MockApiError
 from mock_apis.services.mock_external_api import (
