@@ -12,15 +12,18 @@ TF_TEST_DATA   := $(abspath $(TF_LOCAL)/data-test)
 TF_BOOT_DATA   := $(abspath $(TF_LOCAL)/data-bootstrap-$(ENV))
 TF_ENV_DATA    := $(abspath $(TF_LOCAL)/data-$(ENV))
 TF             := TF_CLI_CONFIG_FILE=$(abspath $(TF_CLI_RC)) TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 terraform
-TF_TEST_VARS   := -var lambda_package_path=tests/fixtures/lambda-fixture.zip
+TF_TEST_VARS   := -var lambda_package_path=tests/fixtures/lambda-fixture.zip \
+                  -var mock_package_path=tests/fixtures/mock-fixture.zip
 
 # checkov's dependencies clash with ours, so it lives in its own venv.
 CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV    := .venv-checkov
 CHECKOV_STAMP   := $(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION)
 
-# Applies and plans use the package `make build` made; its path comes from the manifest.
+# Applies and plans use the packages `make build` made; their paths come from the manifest
+# (the mock's is used only where enable_mock_apis is on, never in prod).
 LAMBDA_PACKAGE   = $(abspath $(shell $(PYTHON) -c 'import json; print(json.load(open("$(LAMBDA_MANIFEST)"))["path"])'))
+MOCK_PACKAGE     = $(abspath $(shell $(PYTHON) -c 'import json; print(json.load(open("$(LAMBDA_MANIFEST)"))["mock"]["path"])'))
 # ENV=local talks to the emulator: LOCAL_AWS_ENDPOINT=http://127.0.0.1:<port>.
 LOCAL_AWS_ENDPOINT ?=
 
@@ -85,7 +88,7 @@ tf-env-check:
 
 TF_LOCAL_BACKEND = $(if $(filter local,$(ENV)),-backend-config='endpoints={s3="$(LOCAL_AWS_ENDPOINT)"}')
 TF_LOCAL_VARS    = $(if $(filter local,$(ENV)),-var aws_endpoint_url=$(LOCAL_AWS_ENDPOINT))
-TF_PLAN_ARGS     = -input=false -var-file=environments/$(ENV).tfvars -var lambda_package_path=$(LAMBDA_PACKAGE) $(TF_LOCAL_VARS)
+TF_PLAN_ARGS     = -input=false -var-file=environments/$(ENV).tfvars -var lambda_package_path=$(LAMBDA_PACKAGE) -var mock_package_path=$(MOCK_PACKAGE) $(TF_LOCAL_VARS)
 
 tf-init: tf-env-check $(TF_CLI_RC)
 	@echo "==> terraform init: backend environments/$(ENV).s3.tfbackend, workspace $(ENV)"

@@ -12,11 +12,18 @@ locals {
   state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"
   executions_arn    = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}:*"
 
-  # Code package: the Makefile passes lambda_package_path; otherwise the manifest of `make build`.
+  # Code packages: the Makefile passes lambda_package_path and mock_package_path; otherwise
+  # the manifest of `make build`. The mock's zip is used only with enable_mock_apis.
   lambda_manifest_path = "${path.root}/../build/lambda.json"
+  lambda_manifest      = fileexists(local.lambda_manifest_path) ? jsondecode(file(local.lambda_manifest_path)) : null
   lambda_package_path = (
     var.lambda_package_path != null ? var.lambda_package_path :
-    fileexists(local.lambda_manifest_path) ? "${path.root}/../${jsondecode(file(local.lambda_manifest_path)).path}" : ""
+    local.lambda_manifest != null ? "${path.root}/../${local.lambda_manifest.path}" : ""
+  )
+  mock_package_path = (
+    !var.enable_mock_apis ? null :
+    var.mock_package_path != null ? var.mock_package_path :
+    try("${path.root}/../${local.lambda_manifest.mock.path}", "")
   )
 
   # The mock external API sits behind this deployment's own API. Its URL is built from the
@@ -172,7 +179,8 @@ locals {
     },
     var.enable_mock_apis ? {
       mock_external_api = {
-        handler     = "jira_workflow.handlers.mock_external_api.handler"
+        handler     = "mock_apis.handlers.mock_external_api.handler"
+        package     = "mock" # its own zip: the product's holds no mock code
         description = "Dev only: mock enrichment/fulfilment API behind ANY /mock/{proxy+}"
         timeout     = local.api_function_timeout
         statements  = []

@@ -84,6 +84,7 @@ module "functions" {
   functions = {
     for key, fn in local.functions : key => {
       handler           = fn.handler
+      package           = try(fn.package, "product")
       description       = fn.description
       timeout           = try(fn.timeout, local.step_function_timeout)
       policy_statements = fn.statements
@@ -94,6 +95,7 @@ module "functions" {
 
   code_bucket          = module.storage.artifacts_bucket_name
   package_path         = local.lambda_package_path
+  mock_package_path    = local.mock_package_path
   architecture         = var.lambda_architecture
   kms_key_arn          = module.kms.key_arn
   log_retention_days   = var.log_retention_days

@@ -66,6 +66,17 @@ variable "lambda_package_path" {
   }
 }
 
+variable "mock_package_path" {
+  description = "Path of the mock API's zip built by scripts/build_lambda.py (deployed only with enable_mock_apis); null reads it from build/lambda.json."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.mock_package_path == null || fileexists(coalesce(var.mock_package_path, "-"))
+    error_message = "mock_package_path does not exist: run `make build` first."
+  }
+}
+
 variable "lambda_architecture" {
   description = "Instruction set of the Lambda package: arm64 (what `make build` produces) or x86_64."
   type        = string

@@ -9,9 +9,9 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 
 from jira_workflow import container
-from jira_workflow.handlers import mock_external_api
 from jira_workflow.models.settings import Settings
 from jira_workflow.observability import metrics
+from mock_apis.handlers import mock_external_api
 from tests.support import self_contained
 
 self_contained.install(Path(__file__).resolve().parent.parent)

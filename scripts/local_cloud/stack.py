@@ -90,9 +90,17 @@ class RunSecrets:
         self.jira_api_token = self.jira_api_token or secrets.token_urlsafe(24)
 
 
-def ensure_host_package(progress: Progress) -> Path:
-    """The Lambda zip built for this interpreter (`build_lambda.py --platform host`)."""
-    progress("building the Lambda package for this machine (cached when unchanged)")
+@dataclass(frozen=True)
+class HostPackages:
+    """The zips built for this interpreter: the product's, and the dev-only mock API's."""
+
+    product: Path
+    mock: Path
+
+
+def ensure_host_package(progress: Progress) -> HostPackages:
+    """The Lambda zips built for this interpreter (`build_lambda.py --platform host`)."""
+    progress("building the Lambda packages for this machine (cached when unchanged)")
     result = subprocess.run(
         [sys.executable, "-m", "workflow_tools.build_lambda", "--platform", "host"],
         capture_output=True,
@@ -103,7 +111,9 @@ def ensure_host_package(progress: Progress) -> Path:
     if result.returncode != 0:
         raise StackError(f"build_lambda.py failed: {result.stderr.strip().splitlines()[-1:]}")
     manifest = json.loads(HOST_PACKAGE_MANIFEST.read_text())
-    return REPO_ROOT / str(manifest["path"])
+    return HostPackages(
+        product=REPO_ROOT / str(manifest["path"]), mock=REPO_ROOT / str(manifest["mock"]["path"])
+    )
 
 
 class LocalStack:
@@ -126,7 +136,7 @@ class LocalStack:
 
     def start(self) -> StackInfo:
         started = time.monotonic()
-        package = ensure_host_package(self.progress)
+        packages = ensure_host_package(self.progress)
         self.progress("starting the AWS emulator (moto, patched) and the API front")
         endpoints = self.emulator.start()
         jira_url = self.options.jira_url or self._start_fake_jira()
@@ -134,7 +144,7 @@ class LocalStack:
             aws_endpoint=endpoints.aws,
             region=self.options.region,
             work_dir=self.options.state_dir / "terraform",
-            variables=self.terraform_variables(endpoints, jira_url, package),
+            variables=self.terraform_variables(endpoints, jira_url, packages),
             parallelism=self.options.parallelism,
             progress=self.progress,
             module_dir=self.options.terraform_dir,
@@ -184,13 +194,14 @@ class LocalStack:
     # ---- pieces ------------------------------------------------------------------------
 
     def terraform_variables(
-        self, endpoints: EmulatorEndpoints, jira_url: str, package: Path
+        self, endpoints: EmulatorEndpoints, jira_url: str, packages: HostPackages
     ) -> dict[str, Any]:
         variables: dict[str, Any] = {
             "aws_endpoint_url": endpoints.aws,
             "aws_region": self.options.region,
             "jira_base_url": jira_url,
-            "lambda_package_path": str(package),
+            "lambda_package_path": str(packages.product),
+            "mock_package_path": str(packages.mock),  # the mock API runs from its own zip
         }
         if self.options.approval_timeout_seconds is not None:
             variables["approval_timeout_seconds"] = self.options.approval_timeout_seconds

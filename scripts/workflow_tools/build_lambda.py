@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Build the one content-hashed Lambda package every function deploys.
+"""Build the content-hashed Lambda packages: the product's, and the dev-only mock's.
 
-The zip holds `lambdas/jira_workflow` plus the pinned runtime dependencies from
-requirements/runtime.txt, and is reproducible: entries sorted, timestamps fixed, so the
-same sources give the same bytes and Terraform only redeploys on a real change.
+The product zip holds `lambdas/jira_workflow` plus the pinned runtime dependencies from
+requirements/runtime.txt, and nothing dev-only. The mock zip holds `lambdas/mock_apis`
+(deployed only with `enable_mock_apis`), the product package whose boundary helpers it
+imports, and only the dependencies that import chain needs (MOCK_DEPENDENCIES). Both are
+reproducible: entries sorted, timestamps fixed, so the same sources give the same bytes
+and Terraform only redeploys on a real change.
 
 It also holds bytecode. /var/task is read-only, so without `.pyc` files every cold start
 compiles every module it imports (about twice the import time). The `.pyc` files are
@@ -13,17 +16,20 @@ only, never on timestamps, and the runtime loads them without re-reading the sou
 
 Targets (`--platform`):
   lambda  (default) arm64 / CPython 3.13 wheels for the AWS Lambda runtime; writes
-          build/lambda-<sha256-12>.zip and build/lambda.json.
+          build/lambda-<sha256-12>.zip, build/lambda-mock-<sha256-12>.zip and
+          build/lambda.json.
   host    wheels for this interpreter (the local emulator runs the handlers in-process on
-          the developer's Python); writes build/lambda-host-<sha256-12>.zip and
-          build/lambda-host.json.
+          the developer's Python); writes build/lambda-host-<sha256-12>.zip,
+          build/lambda-host-mock-<sha256-12>.zip and build/lambda-host.json.
 
 Powertools is bundled from the pinned requirements rather than taken from AWS's public
 layer: the layer ARN differs per region and architecture and does not exist in the local
 emulator, while the bundled copy is the one version every test tier runs.
 
-The manifest is {"path": ..., "sha256": ..., "base64sha256": ...}; path is relative to the
-repository root, base64sha256 is what Lambda's `source_code_hash` compares.
+The manifest is {"path": ..., "sha256": ..., "base64sha256": ..., "bytecode": ...,
+"mock": {"path": ..., "sha256": ..., "base64sha256": ...}}: the top level describes the
+product zip, "mock" the mock zip; paths are relative to the repository root, base64sha256
+is what Lambda's `source_code_hash` compares.
 
 The pip step is cached per target and skipped while requirements/runtime.txt is unchanged.
 """
@@ -47,6 +53,8 @@ from pathlib import Path
 from workflow_tools import REPO_ROOT, lambda_python
 
 PACKAGE_DIR = REPO_ROOT / "lambdas" / "jira_workflow"
+MOCK_PACKAGE_DIR = REPO_ROOT / "lambdas" / "mock_apis"
+SOURCE_DIRS = (PACKAGE_DIR, MOCK_PACKAGE_DIR)
 REQUIREMENTS = REPO_ROOT / "requirements" / "runtime.txt"
 BUILD_DIR = REPO_ROOT / "build"
 
@@ -57,9 +65,42 @@ PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore", "s3transfer"})
 
 # Zip entries get one fixed timestamp (the earliest a zip can hold) so the bytes are stable.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-SKIPPED_PARTS = frozenset({"__pycache__"})
+SKIPPED_PARTS = frozenset({"__pycache__", "tests"})  # a dependency's own tests (certifi's)
 SKIPPED_SUFFIXES = frozenset({".pyc", ".pyo"})  # stray caches; the build compiles its own
 LAMBDA_TASK_ROOT = "/var/task"
+
+# What the mock handler's import chain loads beyond the standard library and the SDK the
+# runtime provides (tests/terraform/test_build_lambda.py imports it from its zip alone).
+MOCK_DEPENDENCIES = frozenset(
+    {
+        "aws_lambda_powertools",
+        "aws_xray_sdk",  # Powertools' Tracer, built by jira_workflow.observability
+        "jmespath",
+        "typing_extensions",
+        "wrapt",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Package:
+    """One zip: which packages from lambdas/ and which bundled dependencies it holds."""
+
+    name: str
+    sources: frozenset[str]
+    dependencies: frozenset[str] | None  # top-level import names; None: every one
+
+    def holds(self, archive_name: str) -> bool:
+        owner = top_level_name(archive_name)
+        if owner in {source.name for source in SOURCE_DIRS}:
+            return owner in self.sources
+        return self.dependencies is None or owner in self.dependencies
+
+
+PRODUCT = Package("product", frozenset({PACKAGE_DIR.name}), dependencies=None)
+MOCK = Package(
+    "mock", frozenset({MOCK_PACKAGE_DIR.name, PACKAGE_DIR.name}), dependencies=MOCK_DEPENDENCIES
+)
 
 
 @dataclass(frozen=True)
@@ -160,10 +201,20 @@ def install_dependencies(target: Target, requirements: list[str], deps_dir: Path
     stamp.write_text(fingerprint)
 
 
+def top_level_name(archive_name: str) -> str:
+    """The importable name an entry belongs to: `pydantic/main.py` and
+    `pydantic-2.14.4.dist-info/RECORD` -> pydantic, `__pycache__/six.cpython-313.pyc` -> six."""
+    first, _, rest = archive_name.partition("/")
+    if first == "__pycache__":
+        first = rest.split(".", 1)[0]
+    return first.split("-", 1)[0].removesuffix(".py")
+
+
 def package_files(deps_dir: Path) -> dict[str, Path]:
-    """Archive name -> source file, for the dependencies plus the jira_workflow package."""
+    """Archive name -> source file, for the dependencies plus every package in lambdas/."""
     files: dict[str, Path] = {}
-    for root, prefix in ((deps_dir, ""), (PACKAGE_DIR, f"{PACKAGE_DIR.name}/")):
+    roots = ((deps_dir, ""), *((source, f"{source.name}/") for source in SOURCE_DIRS))
+    for root, prefix in roots:
         for path in root.rglob("*"):
             relative = path.relative_to(root)
             if (
@@ -237,9 +288,10 @@ def bytecode_compiler(target: Target) -> str:
         raise BuildError(str(error)) from None
 
 
-def build(target: Target) -> dict[str, str]:
-    if not PACKAGE_DIR.is_dir():
-        raise BuildError(f"package source {PACKAGE_DIR} not found")
+def build(target: Target) -> dict[str, object]:
+    for source in SOURCE_DIRS:
+        if not source.is_dir():
+            raise BuildError(f"package source {source} not found")
     if not REQUIREMENTS.is_file():
         raise BuildError(f"{REQUIREMENTS} not found")
 
@@ -253,30 +305,39 @@ def build(target: Target) -> dict[str, str]:
     with tempfile.TemporaryDirectory(dir=BUILD_DIR, prefix=f".{target.name}-") as scratch:
         tree = Path(scratch) / "package"
         stage(package_files(deps_dir), tree)
-        cache_tag = compile_bytecode(interpreter, tree)
+        cache_tag = compile_bytecode(interpreter, tree)  # once, for both zips
         files = tree_files(tree)
-        print(f"==> zipping {len(files)} files (bytecode: {cache_tag})")
-        partial = Path(scratch) / "package.zip"
-        write_zip(files, partial)
-        digest = hashlib.sha256(partial.read_bytes()).digest()
-        final = BUILD_DIR / f"{target.zip_prefix}-{digest.hex()[:12]}.zip"
-        partial.replace(final)
-    remove_older_builds(target, keep=final)
+        product = zip_package(target.zip_prefix, PRODUCT, files, Path(scratch), cache_tag)
+        mock = zip_package(f"{target.zip_prefix}-mock", MOCK, files, Path(scratch), cache_tag)
 
-    manifest = {
-        "path": final.relative_to(REPO_ROOT).as_posix(),
-        "sha256": digest.hex(),
-        "base64sha256": base64.b64encode(digest).decode(),
-        "bytecode": cache_tag,
-    }
+    manifest: dict[str, object] = {**product, "bytecode": cache_tag, "mock": mock}
     (BUILD_DIR / target.manifest_name).write_text(json.dumps(manifest, indent=2) + "\n")
-    size_mb = final.stat().st_size / 1_000_000
-    print(f"==> {manifest['path']} ({size_mb:.1f} MB), manifest build/{target.manifest_name}")
+    print(f"==> manifest build/{target.manifest_name}")
     return manifest
 
 
-def remove_older_builds(target: Target, keep: Path) -> None:
-    own_zip = re.compile(rf"{re.escape(target.zip_prefix)}-[0-9a-f]{{12}}\.zip")
+def zip_package(
+    zip_prefix: str, package: Package, files: dict[str, Path], scratch: Path, cache_tag: str
+) -> dict[str, str]:
+    """Zip the package's share of the compiled tree as build/<zip_prefix>-<sha256-12>.zip."""
+    chosen = {name: path for name, path in files.items() if package.holds(name)}
+    print(f"==> zipping {len(chosen)} files for the {package.name} zip (bytecode: {cache_tag})")
+    partial = scratch / f"{package.name}.zip"
+    write_zip(chosen, partial)
+    digest = hashlib.sha256(partial.read_bytes()).digest()
+    final = BUILD_DIR / f"{zip_prefix}-{digest.hex()[:12]}.zip"
+    partial.replace(final)
+    remove_older_builds(zip_prefix, keep=final)
+    print(f"==> {final.relative_to(REPO_ROOT)} ({final.stat().st_size / 1_000_000:.1f} MB)")
+    return {
+        "path": final.relative_to(REPO_ROOT).as_posix(),
+        "sha256": digest.hex(),
+        "base64sha256": base64.b64encode(digest).decode(),
+    }
+
+
+def remove_older_builds(zip_prefix: str, keep: Path) -> None:
+    own_zip = re.compile(rf"{re.escape(zip_prefix)}-[0-9a-f]{{12}}\.zip")
     for stale in BUILD_DIR.iterdir():  # older builds of this target only
         if stale != keep and own_zip.fullmatch(stale.name):
             stale.unlink(missing_ok=True)

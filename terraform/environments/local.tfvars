@@ -1,5 +1,6 @@
 # local: dev's settings applied to the local emulator (scripts/local_cloud), which passes
-# aws_endpoint_url, jira_base_url (its fake Jira) and lambda_package_path (host build).
+# aws_endpoint_url, jira_base_url (its fake Jira), lambda_package_path and mock_package_path
+# (the host builds of the product and mock zips).
 environment = "local"
 aws_region  = "eu-west-1"
 

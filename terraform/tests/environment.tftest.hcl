@@ -8,6 +8,7 @@ mock_provider "aws" {
 
 variables {
   lambda_package_path = "tests/fixtures/lambda-fixture.zip"
+  mock_package_path   = "tests/fixtures/mock-fixture.zip"
 }
 
 run "deployment" {
@@ -92,6 +93,17 @@ run "deployment" {
   assert {
     condition     = toset(keys(module.functions.function_names)) == toset(concat(["callback", "enrich_request", "fulfil_request", "reconciler", "record_failure", "report_outcome", "request_approval", "status", "store_artifacts", "validate_request", "webhook"], var.enable_mock_apis ? ["mock_external_api"] : []))
     error_message = "The functions are exactly docs/design.md's table (the mock only with enable_mock_apis)."
+  }
+  assert {
+    condition = alltrue([
+      for key, s3_key in module.functions.function_s3_keys :
+      s3_key == (key == "mock_external_api" ? "lambda/mock-fixture.zip" : "lambda/lambda-fixture.zip")
+    ])
+    error_message = "The mock function runs from the mock package, every other function from the product package."
+  }
+  assert {
+    condition     = module.functions.mock_package_s3_key == (var.enable_mock_apis ? "lambda/mock-fixture.zip" : null)
+    error_message = "The mock package is uploaded only with enable_mock_apis (never in prod)."
   }
 
   assert {

@@ -11,6 +11,7 @@ variables {
   trigger_issue_types  = ["Service Request"]
   enable_mock_apis     = true
   lambda_package_path  = "tests/fixtures/lambda-fixture.zip"
+  mock_package_path    = "tests/fixtures/mock-fixture.zip"
 }
 
 run "unknown_environment_is_rejected" {
@@ -68,4 +69,12 @@ run "missing_package_is_reported" {
     lambda_package_path = "tests/fixtures/no-such-package.zip"
   }
   expect_failures = [var.lambda_package_path]
+}
+
+run "missing_mock_package_is_reported" {
+  command = plan
+  variables {
+    mock_package_path = "tests/fixtures/no-such-mock-package.zip"
+  }
+  expect_failures = [var.mock_package_path]
 }

@@ -11,6 +11,7 @@ variables {
   trigger_issue_types  = ["Service Request"]
   enable_mock_apis     = true
   lambda_package_path  = "tests/fixtures/lambda-fixture.zip"
+  mock_package_path    = "tests/fixtures/mock-fixture.zip"
 }
 
 run "least_privilege" {

@@ -8,7 +8,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from jira_workflow.services.mock_external_api import Fault, MockAnswer, MockExternalApi
+from mock_apis.services.mock_external_api import Fault, MockAnswer, MockExternalApi
 
 
 class ExternalApiServer:

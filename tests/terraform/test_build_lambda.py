@@ -1,18 +1,25 @@
-"""The Lambda package builder and the Terraform CLI-config writer, without network or AWS."""
+"""The Lambda package builder and the Terraform CLI-config writer, without network or AWS
+(the package tests build the host zips from the pinned, locally cached wheels)."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import json
 import lzma
 import marshal
+import re
+import subprocess
 import sys
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from local_cloud import terraform_cli_config
+from tests.support.lambda_events import api_event
 from workflow_tools import build_lambda, lambda_python
 
 
@@ -58,6 +65,7 @@ def test_package_files_skip_bytecode_and_the_cache_stamp(tmp_path: Path) -> None
     assert "lib/__init__.py" in names
     assert not [name for name in names if name.endswith(".pyc") or "sha256" in name]
     assert "jira_workflow/__init__.py" in names  # the package itself is always included
+    assert "mock_apis/__init__.py" in names  # split off into the mock zip, see below
 
 
 def _compiled_tree(root: Path) -> dict[str, bytes]:
@@ -220,3 +228,93 @@ def test_no_mirror_and_no_interpreter_says_what_to_set(
     monkeypatch.setattr(lambda_python, "APT_SOURCES", (tmp_path / "none",))
     with pytest.raises(lambda_python.ToolchainError, match=r"LAMBDA_PYTHON.*DEBIAN_MIRROR"):
         lambda_python.source_url()
+
+
+# ---- what each zip holds: the real builder, host target ----------------------------------
+
+# Words that mark dev-only code: mock APIs, fakes, the local cloud, test suites.
+DEV_ONLY = re.compile(r"mock|fake|local_cloud|tests?/|conftest", re.IGNORECASE)
+# pydantic's placeholder for not-yet-built validators: its runtime, not a test double.
+THIRD_PARTY_RUNTIME = re.compile(r"pydantic/_internal/(__pycache__/)?_mock_val_ser\.")
+# What the Lambda Python runtime provides beside the standard library (boto3 and its deps).
+RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[str, Any]:
+    """build/lambda-host.json after a real host build (dependencies cached under build/)."""
+    return build_lambda.build(build_lambda.TARGETS["host"])
+
+
+def zip_names(manifest: dict[str, Any]) -> list[str]:
+    with zipfile.ZipFile(build_lambda.REPO_ROOT / manifest["path"]) as archive:
+        return archive.namelist()
+
+
+def test_top_level_name_covers_packages_modules_metadata_and_bytecode() -> None:
+    assert build_lambda.top_level_name("pydantic/main.py") == "pydantic"
+    assert build_lambda.top_level_name("pydantic_core-2.50.5.dist-info/RECORD") == "pydantic_core"
+    assert build_lambda.top_level_name("typing_extensions.py") == "typing_extensions"
+    assert build_lambda.top_level_name("__pycache__/six.cpython-313.pyc") == "six"
+    assert build_lambda.top_level_name("mock_apis/handlers/mock_external_api.py") == "mock_apis"
+
+
+def test_production_zip_holds_no_mock_or_fake_code(built: dict[str, Any]) -> None:
+    names = zip_names(built)
+
+    dev_only = [n for n in names if DEV_ONLY.search(n) and not THIRD_PARTY_RUNTIME.search(n)]
+    assert dev_only == []
+    assert not {build_lambda.top_level_name(n) for n in names} & {"mock_apis", "tests", "scripts"}
+    assert "jira_workflow/handlers/webhook.py" in names
+
+
+def test_mock_zip_holds_the_mock_handler_and_only_what_it_imports(built: dict[str, Any]) -> None:
+    names = zip_names(built["mock"])
+    owners = {build_lambda.top_level_name(name) for name in names}
+
+    assert "mock_apis/handlers/mock_external_api.py" in names
+    assert "mock_apis/services/mock_external_api.py" in names
+    assert owners == build_lambda.MOCK_DEPENDENCIES | {"mock_apis", "jira_workflow"}
+    assert built["mock"]["path"] != built["path"]
+    assert len(names) < len(zip_names(built))
+
+
+def test_mock_zip_answers_on_its_own(built: dict[str, Any], tmp_path: Path) -> None:
+    """Imported from its extracted zip, the standard library and the runtime's SDK alone."""
+    code = tmp_path / "task"
+    with zipfile.ZipFile(build_lambda.REPO_ROOT / built["mock"]["path"]) as archive:
+        archive.extractall(code)  # noqa: S202 - the zip this module just built
+    sdk = tmp_path / "runtime-sdk"
+    sdk.mkdir()
+    for name in RUNTIME_SDK:
+        origin = Path(str(importlib.util.find_spec(name).origin))  # type: ignore[union-attr]
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (sdk / source.name).symlink_to(source)
+    script = (
+        "import json, sys\n"
+        "sys.path[:0] = [sys.argv[1]]; sys.path.append(sys.argv[2])\n"
+        "from mock_apis.handlers import mock_external_api as mock\n"
+        "class Context:\n"
+        "    function_name = 'mock'; memory_limit_in_mb = 128; aws_request_id = 'r'\n"
+        "    invoked_function_arn = 'arn:aws:lambda:eu-west-1:123456789012:function:mock'\n"
+        "answer = mock.handler(json.loads(sys.argv[3]), Context())\n"
+        "loaded = {m.__file__ for m in list(sys.modules.values()) if getattr(m, '__file__', 0)}\n"
+        "print(json.dumps({'answer': answer, 'files': sorted(loaded)}))\n"
+    )
+    event = api_event("GET", "/mock/faults")
+
+    result = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
+        [sys.executable, "-I", "-S", "-c", script, str(code), str(sdk), json.dumps(event)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "eu-west-1"},
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["answer"]["statusCode"] == 200
+    ours = [f for f in report["files"] if "jira_workflow" in f or "mock_apis" in f]
+    assert ours
+    assert all(f.startswith(str(code)) for f in ours)

@@ -18,7 +18,6 @@ from jira_workflow.domain.errors import (
     InvalidRequest,
     JiraUnavailable,
     MalformedBody,
-    MissingCredentials,
     NoPendingApproval,
     RequestNotFound,
     StartThrottled,
@@ -28,7 +27,6 @@ from jira_workflow.handlers.http import RETRY_AFTER_SECONDS, error_response, sta
 
 API_ERRORS: list[tuple[WorkflowError, int]] = [
     (BadSignature("signature does not match"), 401),
-    (MissingCredentials("missing bearer token"), 401),
     (MalformedBody("issueKey: Field required"), 400),
     (BodyTooLarge("body is 300000 bytes; the limit is 262144"), 413),
     (RequestNotFound("no request for OPS-1"), 404),

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jira_workflow.handlers import mock_external_api as mock_handler
-from jira_workflow.services.mock_external_api import (
+from mock_apis.errors import MissingCredentials
+from mock_apis.handlers import mock_external_api as mock_handler
+from mock_apis.services.mock_external_api import (
     Fault,
     FaultPlanError,
     MockExternalApi,
@@ -237,6 +238,21 @@ def test_enrich_without_bearer_is_401() -> None:
 
     assert response["statusCode"] == 401
     assert response_json(response)["error"] == "MissingCredentials"
+
+
+def test_missing_credentials_answers_401_with_type_and_reason_and_no_retry_after() -> None:
+    # The mock's own error, answered in the product's shape (was in test_http_errors).
+    response = invoke(api_event("POST", "/mock/enrich", {"issueKey": "OPS-1"}))
+    body = response_json(response)
+
+    assert response["statusCode"] == 401
+    assert body["error"] == MissingCredentials.__name__
+    assert body["reason"] == str(MissingCredentials("missing bearer token"))
+    assert body["reason"]
+    headers = {
+        k.lower() for k in {**response.get("headers", {}), **response.get("multiValueHeaders", {})}
+    }
+    assert "retry-after" not in headers
 
 
 @pytest.mark.parametrize("authorization", ["Bearer ", "Basic dXNlcjpwYXNz", "token abc"])

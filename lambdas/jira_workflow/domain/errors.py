@@ -53,10 +53,6 @@ class BadSignature(WorkflowError):
     """The webhook's X-Hub-Signature is missing or does not match."""
 
 
-class MissingCredentials(WorkflowError):
-    """A call that needs credentials (a bearer token) came without them."""
-
-
 class MalformedBody(WorkflowError):
     """The body is not JSON or misses a field; the message names the problem."""
 

@@ -13,7 +13,8 @@ from jira_workflow.domain.errors import BodyTooLarge
 from jira_workflow.domain.requests import ApprovalDecision
 from jira_workflow.handlers.http import json_response, raw_body, register_error_handlers
 from jira_workflow.models.api import DecisionBody
-from jira_workflow.models.validation import json_document, parse_body
+from jira_workflow.models.json_body import json_document
+from jira_workflow.models.validation import parse_body
 from jira_workflow.observability import logger, metrics, tracer
 
 MAX_CALLBACK_BYTES = 16_384

@@ -15,7 +15,6 @@ from jira_workflow.domain.errors import (
     BadSignature,
     BodyTooLarge,
     MalformedBody,
-    MissingCredentials,
     NoPendingApproval,
     RequestNotFound,
     RetryableError,
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 
 STATUS_BY_ERROR: tuple[tuple[type[WorkflowError], int], ...] = (
     (BadSignature, 401),
-    (MissingCredentials, 401),
     (MalformedBody, 400),
     (BodyTooLarge, 413),
     (RequestNotFound, 404),

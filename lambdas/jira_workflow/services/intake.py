@@ -22,7 +22,8 @@ from jira_workflow.domain.execution_name import execution_name
 from jira_workflow.domain.requests import RequestState
 from jira_workflow.domain.signature import verify_signature
 from jira_workflow.models.jira_webhook import JiraWebhook, WebhookEvent
-from jira_workflow.models.validation import json_document, parse_body
+from jira_workflow.models.json_body import json_document
+from jira_workflow.models.validation import parse_body
 from jira_workflow.observability import count, logger
 from jira_workflow.services.approvals import Approvals
 

@@ -3,10 +3,13 @@ data "aws_partition" "current" {}
 locals {
   function_names = { for key, _ in var.functions : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
   package_sha256 = filebase64sha256(var.package_path)
+  # The dev-only mock package; only uploaded when a function runs from it.
+  mock_package_sha256 = var.mock_package_path != null ? filebase64sha256(var.mock_package_path) : null
 }
 
 ################################################################################
-# Code package: one content-hashed zip for every function (scripts/build_lambda.py)
+# Code packages: content-hashed zips from scripts/build_lambda.py, the product's for every
+# function, the mock's (dev only) for functions with package = "mock"
 ################################################################################
 
 resource "aws_s3_object" "package" {
@@ -18,6 +21,20 @@ resource "aws_s3_object" "package" {
 
   lifecycle {
     create_before_destroy = true # a new package (new key) exists before the old one goes
+  }
+}
+
+resource "aws_s3_object" "mock_package" {
+  count = var.mock_package_path != null ? 1 : 0
+
+  bucket      = var.code_bucket
+  key         = "lambda/${basename(var.mock_package_path)}"
+  source      = var.mock_package_path
+  source_hash = local.mock_package_sha256
+  kms_key_id  = var.kms_key_arn
+
+  lifecycle {
+    create_before_destroy = true
   }
 }
 
@@ -53,8 +70,8 @@ resource "aws_lambda_function" "this" {
   timeout       = each.value.timeout
 
   s3_bucket        = aws_s3_object.package.bucket
-  s3_key           = aws_s3_object.package.key
-  source_code_hash = local.package_sha256
+  s3_key           = each.value.package == "mock" ? one(aws_s3_object.mock_package[*].key) : aws_s3_object.package.key
+  source_code_hash = each.value.package == "mock" ? local.mock_package_sha256 : local.package_sha256
 
   kms_key_arn                    = var.kms_key_arn
   reserved_concurrent_executions = coalesce(var.reserved_concurrency, -1)
@@ -72,6 +89,13 @@ resource "aws_lambda_function" "this" {
     content {
       subnet_ids         = var.vpc_subnet_ids
       security_group_ids = var.vpc_security_group_ids
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = each.value.package != "mock" || var.mock_package_path != null
+      error_message = "Function ${each.key} runs from the mock package: pass mock_package_path."
     }
   }
 

@@ -37,6 +37,16 @@ output "package_s3_key" {
   value       = aws_s3_object.package.key
 }
 
+output "mock_package_s3_key" {
+  description = "S3 key of the uploaded dev-only mock package; null when none is deployed."
+  value       = one(aws_s3_object.mock_package[*].key)
+}
+
+output "function_s3_keys" {
+  description = "S3 key of the package each function runs from, by key."
+  value       = { for key, fn in aws_lambda_function.this : key => fn.s3_key }
+}
+
 output "runtime_settings" {
   description = "Per function: runtime, architecture, timeout, tracing, reserved concurrency, log retention and KMS keys in use."
   value = {

@@ -5,12 +5,14 @@ variable "name_prefix" {
 
 variable "functions" {
   description = <<-EOT
-    Functions by key (docs/design.md): handler, description, sizing, extra environment, and the
-    IAM statements its role needs beyond logging/KMS/X-Ray (its own resources only).
+    Functions by key (docs/design.md): handler, description, code package (product, or mock for
+    the dev-only mock APIs), sizing, extra environment, and the IAM statements its role needs
+    beyond logging/KMS/X-Ray (its own resources only).
   EOT
   type = map(object({
     handler     = string
     description = string
+    package     = optional(string, "product")
     memory_size = optional(number, 256)
     timeout     = optional(number, 30)
     environment = optional(map(string), {})
@@ -20,6 +22,11 @@ variable "functions" {
       resources = list(string)
     })), [])
   }))
+
+  validation {
+    condition     = alltrue([for fn in var.functions : contains(["product", "mock"], fn.package)])
+    error_message = "Each function's package must be product or mock."
+  }
 }
 
 variable "common_environment" {
@@ -40,6 +47,17 @@ variable "package_path" {
   validation {
     condition     = fileexists(var.package_path)
     error_message = "The Lambda package does not exist: run `make build` (or pass lambda_package_path)."
+  }
+}
+
+variable "mock_package_path" {
+  description = "Path of the dev-only mock zip made by scripts/build_lambda.py; null when no function runs from it (never in prod)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.mock_package_path == null || fileexists(coalesce(var.mock_package_path, "-"))
+    error_message = "The mock package does not exist: run `make build` (or pass mock_package_path)."
   }
 }
 

@@ -1,4 +1,4 @@
-"""`/mock/*`: the mock external API (only deployed with `enable_mock_apis`)."""
+"""`/mock/*`: the mock external API (only deployed with `enable_mock_apis`, from its own zip)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jira_workflow.domain.errors import MalformedBody, MissingCredentials
+from jira_workflow.domain.errors import MalformedBody
 from jira_workflow.handlers.http import json_response, raw_body, register_error_handlers
-from jira_workflow.models.validation import json_document
+from jira_workflow.models.json_body import json_document
 from jira_workflow.observability import logger
-from jira_workflow.services.mock_external_api import (
+from mock_apis.errors import MissingCredentials, MockApiError
+from mock_apis.services.mock_external_api import (
     FaultPlanError,
     MockAnswer,
     MockExternalApi,
@@ -22,8 +23,17 @@ from jira_workflow.services.mock_external_api import (
     parse_fault_plan,
 )
 
+STATUS_BY_ERROR: tuple[tuple[type[MockApiError], int], ...] = ((MissingCredentials, 401),)
+
 app = APIGatewayRestResolver()
 register_error_handlers(app)
+
+
+@app.exception_handler(MockApiError)
+def _mock_api_error(exc: MockApiError) -> Response[str]:
+    # The product's answer shape ({"error", "reason"}) for the mock's own error types.
+    status = next((code for kind, code in STATUS_BY_ERROR if isinstance(exc, kind)), 500)
+    return json_response(status, {"error": type(exc).__name__, "reason": str(exc)})
 
 
 @cache

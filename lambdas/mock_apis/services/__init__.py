@@ -1,0 +1,1 @@
+"""The mock APIs' behaviour: fault plans and canned answers."""
