@@ -18,9 +18,9 @@ SOURCE_ROOTS = (ROOT / "lambdas", ROOT / "scripts")
 # What each wing may import of the others (its own package always).
 MAY_IMPORT = {
     "jira_workflow": set[str](),
-    "mock_external_api": {"jira_workflow"},
-    "local_cloud": {"jira_workflow", "mock_external_api"},
-    "workflow_tools": {"jira_workflow", "mock_external_api", "local_cloud"},
+    "mock_apis": {"jira_workflow"},
+    "local_cloud": {"jira_workflow", "mock_apis"},
+    "workflow_tools": {"jira_workflow", "mock_apis", "local_cloud"},
 }
 
 
