@@ -11,7 +11,7 @@ PREFLIGHT_ARGS ?=
 PREFLIGHT_AWS  ?=
 SMOKE_ARGS     ?=
 
-.PHONY: preflight smoke
+.PHONY: preflight preflight-fixtures smoke
 
 preflight: deps $(LAMBDA_MANIFEST) ## Check the checklist against ENV's plan: make preflight ENV=prod [PREFLIGHT_AWS=1]
 ifeq ($(PREFLIGHT_AWS),1)
@@ -20,6 +20,11 @@ ifeq ($(PREFLIGHT_AWS),1)
 else
 	$(PY) -m workflow_tools.preflight --env $(ENV) $(PREFLIGHT_ARGS)
 endif
+
+# The unit tests' plans: the real terraform/ as prod, passing and weakened
+# (tests/unit/fixtures/preflight/overrides/), planned in a throwaway emulator.
+preflight-fixtures: deps ## Re-plan tests/unit/fixtures/preflight/prod_{pass,weak}.plan.json from terraform/
+	PYTHONPATH=scripts $(PY) tests/unit/fixtures/preflight/regenerate.py
 
 smoke: deps ## Signed test webhook followed to completion: make smoke ENV=<ws> [SMOKE_ARGS=--issue OPS-1]
 	$(PY) -m workflow_tools.ops.smoke --env $(ENV) $(SMOKE_ARGS)

@@ -9,6 +9,7 @@ locals {
 
   # Built from its name, not read from the resource: the webhook and reconciler need it in
   # their environment, and the state machine needs the task functions (a cycle otherwise).
+  # The one place it is built: module.workflow takes it as `arn` for its key policy condition.
   state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"
   executions_arn    = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}:*"
 
@@ -43,7 +44,7 @@ locals {
     report_outcome_arn       = module.functions.function_arns["report_outcome"]
     record_failure_arn       = module.functions.function_arns["record_failure"]
     approval_timeout_seconds = var.approval_timeout_seconds
-    # Not yet a placeholder in the ASL; there for a top-level "TimeoutSeconds" (docs/design.md).
+    # The ASL's top-level "TimeoutSeconds": no execution outlives it, approvals included.
     state_machine_timeout_seconds = var.state_machine_timeout_seconds
   }
   state_machine_definition = templatefile("${path.module}/../statemachine/request_workflow.asl.json", local.asl_substitutions)

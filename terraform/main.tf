@@ -111,6 +111,7 @@ module "workflow" {
   source = "./modules/workflow"
 
   name               = local.state_machine_name
+  arn                = local.state_machine_arn
   definition         = local.state_machine_definition
   task_function_arns = [for key, value in local.asl_substitutions : value if endswith(key, "_arn")]
   kms_key_arn        = module.kms.key_arn

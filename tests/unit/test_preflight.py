@@ -1,7 +1,8 @@
-"""Preflight rules against plan fixtures made by planning a miniature of terraform/.
+"""Preflight rules against plan fixtures made by planning the real terraform/ as prod.
 
-prod_pass.plan.json is the miniature as prod should be; prod_weak.plan.json is the same
-with `weakened = true`, which breaks one thing per rule (see fixtures/preflight/source/).
+prod_pass.plan.json is prod.tfvars (plus a custom domain); prod_weak.plan.json adds the
+weakening tfvars and override files that break one thing per rule. Both are written by
+fixtures/preflight/regenerate.py (`make preflight-fixtures`).
 """
 
 from __future__ import annotations
@@ -197,22 +198,29 @@ def test_asl_without_approval_timeout_fails(strong_raw: dict[str, Any], repo: Pa
 # ---- targeted weakenings of the strong plan -------------------------------------------------
 
 
-def _root_resource(raw: dict[str, Any], address: str) -> dict[str, Any]:
-    for resource in raw["planned_values"]["root_module"]["resources"]:
-        if resource["address"] == address:
-            return resource
+def _planned_resource(raw: dict[str, Any], address: str) -> dict[str, Any]:
+    modules = [raw["planned_values"]["root_module"]]
+    while modules:
+        module = modules.pop()
+        for resource in module.get("resources", []):
+            if resource["address"] == address:
+                return resource
+        modules += module.get("child_modules", [])
     raise KeyError(address)
+
+
+FAILED_EXECUTIONS_ALARM = 'module.monitoring.aws_cloudwatch_metric_alarm.this["executions-failed"]'
 
 
 def test_alarm_without_actions_is_not_wired(strong_raw: dict[str, Any], repo: Path) -> None:
     raw = copy.deepcopy(strong_raw)
-    _root_resource(raw, 'aws_cloudwatch_metric_alarm.all["failed"]')["values"]["alarm_actions"] = []
+    _planned_resource(raw, FAILED_EXECUTIONS_ALARM)["values"]["alarm_actions"] = []
     for change in raw["resource_changes"]:
-        if change["address"] == 'aws_cloudwatch_metric_alarm.all["failed"]':
+        if change["address"] == FAILED_EXECUTIONS_ALARM:
             change["change"]["after_unknown"]["alarm_actions"] = []
     status, detail = outcome(raw, repo, "alarms_notify_sns")
     assert status is Status.FAIL
-    assert 'all["failed"]' in detail
+    assert 'this["executions-failed"]' in detail
 
 
 def test_environment_variable_must_match_workspace(strong_raw: dict[str, Any], repo: Path) -> None:

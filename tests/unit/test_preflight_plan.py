@@ -20,7 +20,7 @@ def test_module_path_is_read_from_instance_addresses() -> None:
 
 
 def test_value_known_only_after_apply_is_unknown_not_missing() -> None:
-    topic = plan().by_config_address("aws_sns_topic.alerts")[0]
+    topic = plan().by_config_address("module.monitoring.aws_sns_topic.alerts")[0]
     assert topic.get("kms_master_key_id") is UNKNOWN
     assert topic.get("delivery_policy") is None
     assert topic.get("name") == "jwf-prod-alerts"
@@ -29,12 +29,12 @@ def test_value_known_only_after_apply_is_unknown_not_missing() -> None:
 def test_module_variable_is_traced_to_the_callers_resource() -> None:
     view = plan()
     group = view.by_config_address("module.functions.aws_cloudwatch_log_group.this")[0]
-    assert view.sources(group, "kms_key_id") == {"aws_kms_key.this"}
+    assert view.sources(group, "kms_key_id") == {"module.kms.aws_kms_key.this"}
 
 
-def test_module_output_is_traced_into_the_child_module() -> None:
+def test_module_variable_then_output_is_traced_into_the_sibling_module() -> None:
     view = plan()
-    schedule = view.by_config_address("aws_scheduler_schedule.reconciler")[0]
+    schedule = view.by_config_address("module.scheduler.aws_scheduler_schedule.this")[0]
     assert view.sources(schedule, "target.0.arn") == {"module.functions.aws_lambda_function.this"}
 
 

@@ -61,11 +61,12 @@ def make_plan(args: argparse.Namespace) -> dict[str, object]:
     """Plan in the emulator: a running stack's, --endpoint, or a throwaway one."""
     var_files = args.var_file or [args.terraform_dir / "environments" / f"{args.env}.tfvars"]
     endpoint = args.endpoint or (None if args.emulator else stack_endpoint())
+    plan_args = (var_files, args.tf_arg, args.region, progress, args.terraform_dir)
     if endpoint:
-        return plan_in_emulator(args.env, endpoint, var_files, args.tf_arg, args.region, progress)
+        return plan_in_emulator(args.env, endpoint, *plan_args)
     progress("no running stack: planning in a throwaway emulator")
     with throwaway_emulator() as throwaway:
-        return plan_in_emulator(args.env, throwaway, var_files, args.tf_arg, args.region, progress)
+        return plan_in_emulator(args.env, throwaway, *plan_args)
 
 
 def load_plan(args: argparse.Namespace) -> Plan:

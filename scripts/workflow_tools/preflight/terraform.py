@@ -94,7 +94,9 @@ def plan_in_emulator(
     extra_args: Sequence[str],
     region: str,
     progress: Progress,
+    module_dir: Path = REPO_ROOT / "terraform",
 ) -> dict[str, Any]:
+    """Plan `module_dir` (the root module, or a copy of it with overrides) for a workspace."""
     from local_cloud.terraform_local import STATE_BUCKET, LocalWorkspace
 
     class PlanOnlyWorkspace(LocalWorkspace):
@@ -110,6 +112,7 @@ def plan_in_emulator(
         region=region,
         work_dir=REPO_ROOT / ".local" / "preflight" / environment,
         variables=variables,
+        module_dir=module_dir,
     )
     _ensure_state_bucket(endpoint, region, STATE_BUCKET)
     workspace.work_dir.mkdir(parents=True, exist_ok=True)

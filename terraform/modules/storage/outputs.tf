@@ -40,6 +40,6 @@ output "requests_table_protection" {
     kms_key_arn            = aws_dynamodb_table.requests.server_side_encryption[0].kms_key_arn
     deletion_protection    = aws_dynamodb_table.requests.deletion_protection_enabled
     billing_mode           = aws_dynamodb_table.requests.billing_mode
-    autoscaled             = sort(concat([for k in keys(aws_appautoscaling_policy.table) : "table-${k}"], [for k in keys(aws_appautoscaling_policy.by_state) : "by_state-${k}"]))
+    autoscaled             = sort(keys(aws_appautoscaling_policy.requests))
   }
 }

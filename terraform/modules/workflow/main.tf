@@ -1,10 +1,4 @@
 data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
-
-locals {
-  state_machine_arn = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:stateMachine:${var.name}"
-}
 
 ################################################################################
 # Log group (vended logs path, as Step Functions expects)
@@ -60,7 +54,7 @@ data "aws_iam_policy_document" "this" {
     condition {
       test     = "StringEquals"
       variable = "kms:EncryptionContext:aws:states:stateMachineArn"
-      values   = [local.state_machine_arn]
+      values   = [var.arn]
     }
   }
 

@@ -1,6 +1,16 @@
 variable "name" {
-  description = "State machine name; the root builds its ARN from it to break the Lambda <-> state machine cycle."
+  description = "State machine name."
   type        = string
+}
+
+variable "arn" {
+  description = "ARN the state machine will have, built by the caller from the name: the functions need it before the state machine exists (they start it, it invokes them)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[^:]+:states:[^:]+:[0-9]{12}:stateMachine:", var.arn)) && endswith(var.arn, ":stateMachine:${var.name}")
+    error_message = "arn must be the state machine ARN of this name: arn:<partition>:states:<region>:<account>:stateMachine:<name>."
+  }
 }
 
 variable "definition" {
