@@ -24,7 +24,7 @@ endif
 # The unit tests' plans: the real terraform/ as prod, passing and weakened
 # (tests/unit/fixtures/preflight/overrides/), planned in a throwaway emulator.
 preflight-fixtures: deps ## Re-plan tests/unit/fixtures/preflight/prod_{pass,weak}.plan.json from terraform/
-	PYTHONPATH=scripts $(PY) tests/unit/fixtures/preflight/regenerate.py
+	$(PY) tests/unit/fixtures/preflight/regenerate.py
 
 smoke: deps ## Signed test webhook followed to completion: make smoke ENV=<ws> [SMOKE_ARGS=--issue OPS-1]
 	$(PY) -m workflow_tools.ops.smoke --env $(ENV) $(SMOKE_ARGS)
