@@ -21,7 +21,7 @@ from workflow_tools.preflight.registry import REGISTRY, Context, Status
 from workflow_tools.preflight.report import failures, render_table, run_rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "preflight"
-ASL = {
+ASL: dict[str, Any] = {
     "StartAt": "RequestApproval",
     "TimeoutSeconds": "${state_machine_timeout_seconds}",
     "States": {
@@ -200,7 +200,8 @@ def test_asl_without_approval_timeout_fails(strong_raw: dict[str, Any], repo: Pa
 def _root_resource(raw: dict[str, Any], address: str) -> dict[str, Any]:
     for resource in raw["planned_values"]["root_module"]["resources"]:
         if resource["address"] == address:
-            return resource
+            found: dict[str, Any] = resource
+            return found
     raise KeyError(address)
 
 
