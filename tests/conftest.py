@@ -30,6 +30,6 @@ def clean_process_state(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "JiraWorkflow")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     container.reset()
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
     metrics.clear_metrics()
     mock_external_api.mock_api.cache_clear()

@@ -10,14 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import (
+
+from local_cloud.driver import LocalStackSession, default_state_dir
+from tests.e2e.e2e_support import (
     APPROVAL_TIMEOUT_SECONDS,
     AUTO_APPROVE_MAX_RISK,
     LateRequest,
     create_request,
 )
-
-from local_cloud.driver import LocalStackSession, default_state_dir
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import pytest
-from e2e_support import LOW_RISK, create_request
 
 from local_cloud.driver import LocalStackSession
+from tests.e2e.e2e_support import LOW_RISK, create_request
 
 pytestmark = pytest.mark.e2e
 
 
+SetMockFaults = Callable[[dict[str, Any]], None]
+
+
 @pytest.fixture
-def enrich_faults(stack: LocalStackSession):  # type: ignore[no-untyped-def]
+def enrich_faults(stack: LocalStackSession) -> Iterator[SetMockFaults]:
     yield stack.set_mock_faults
     stack.set_mock_faults({})
 
 
 def test_external_api_failing_then_recovering_is_retried(
-    stack: LocalStackSession, enrich_faults
-) -> None:  # type: ignore[no-untyped-def]
+    stack: LocalStackSession, enrich_faults: SetMockFaults
+) -> None:
     enrich_faults({"enrich": {"mode": "503", "rate": 1, "remaining": 2}})
     key = create_request(stack, "Flaky enrichment", risk_label=LOW_RISK)
 
@@ -32,8 +38,8 @@ def test_external_api_failing_then_recovering_is_retried(
 
 
 def test_external_api_failing_for_good_fails_the_request_and_tells_jira(
-    stack: LocalStackSession, enrich_faults
-) -> None:  # type: ignore[no-untyped-def]
+    stack: LocalStackSession, enrich_faults: SetMockFaults
+) -> None:
     enrich_faults({"enrich": {"mode": "503", "rate": 1}})
     key = create_request(stack, "Enrichment down", risk_label=LOW_RISK)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from e2e_support import create_request
 
 from jira_workflow.domain.signature import sign
 from local_cloud.driver import LocalStackSession
+from tests.e2e.e2e_support import create_request
 from workflow_tools.ops import approvals, intake, redrive, rotate_secret, smoke
 from workflow_tools.ops.common import Target, run
 

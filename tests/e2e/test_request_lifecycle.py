@@ -8,9 +8,9 @@ import threading
 from collections import Counter
 
 import pytest
-from e2e_support import LOW_RISK, create_request
 
 from local_cloud.driver import LocalStackSession
+from tests.e2e.e2e_support import LOW_RISK, create_request
 
 pytestmark = pytest.mark.e2e
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from e2e_support import APPROVAL_TIMEOUT_SECONDS, LateRequest
 
 from local_cloud.driver import LocalStackSession
+from tests.e2e.e2e_support import APPROVAL_TIMEOUT_SECONDS, LateRequest
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 import pytest
@@ -19,7 +19,15 @@ from local_cloud.fake_jira import FakeJira
 from local_cloud.statemachine import render
 from tests.support.external_api_server import ExternalApiServer
 
-REGION = "eu-west-1"
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_stepfunctions import SFNClient
+    from mypy_boto3_stepfunctions.type_defs import ExecutionListItemTypeDef
+
+# Final, so it also types as the literal region name boto3's stubs ask for.
+REGION: Final = "eu-west-1"
 _deserializer = TypeDeserializer()
 WEBHOOK_SECRET = "functional-webhook-secret"
 EXTERNAL_TOKEN = "functional-external-token"
@@ -32,26 +40,32 @@ class Workflow:
     table: str
     bucket: str
     state_machine_arn: str
-    dynamodb: Any
-    s3: Any
-    sfn: Any
-    secrets: Any
+    dynamodb: DynamoDBClient
+    s3: S3Client
+    sfn: SFNClient
+    secrets: SecretsManagerClient
     jira: FakeJira
     external: ExternalApiServer
 
-    def record(self, issue_key: str) -> dict[str, Any] | None:
-        item = self.dynamodb.get_item(
-            TableName=self.table, Key={"pk": {"S": issue_key}, "sk": {"S": "REQUEST"}}
-        ).get("Item")
-        return {k: _deserializer.deserialize(v) for k, v in item.items()} if item else None
+    def record(self, issue_key: str) -> dict[str, Any]:
+        """The issue's request item; the test fails here if there is none."""
+        record = self.find_record(issue_key)
+        assert record is not None, f"no request recorded for {issue_key}"
+        return record
+
+    def find_record(self, issue_key: str) -> dict[str, Any] | None:
+        return self._item(issue_key, "REQUEST")
 
     def token_item(self, issue_key: str) -> dict[str, Any] | None:
+        return self._item(issue_key, "TOKEN")
+
+    def _item(self, issue_key: str, sort_key: str) -> dict[str, Any] | None:
         item = self.dynamodb.get_item(
-            TableName=self.table, Key={"pk": {"S": issue_key}, "sk": {"S": "TOKEN"}}
+            TableName=self.table, Key={"pk": {"S": issue_key}, "sk": {"S": sort_key}}
         ).get("Item")
         return {k: _deserializer.deserialize(v) for k, v in item.items()} if item else None
 
-    def executions(self) -> list[dict[str, Any]]:
+    def executions(self) -> list[ExecutionListItemTypeDef]:
         return self.sfn.list_executions(stateMachineArn=self.state_machine_arn)["executions"]
 
     def s3_keys(self) -> list[str]:
@@ -69,7 +83,7 @@ def signed_headers(body: bytes, delivery_id: str, secret: str = WEBHOOK_SECRET) 
     }
 
 
-def _create_table(dynamodb: Any, name: str) -> None:
+def _create_table(dynamodb: DynamoDBClient, name: str) -> None:
     dynamodb.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
@@ -96,7 +110,7 @@ def _create_table(dynamodb: Any, name: str) -> None:
     )
 
 
-def _create_state_machine(sfn: Any, iam: Any) -> str:
+def _create_state_machine(sfn: SFNClient, iam: Any) -> str:
     role = iam.create_role(
         RoleName="workflow-sfn",
         AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),

@@ -33,7 +33,10 @@ APPROVE = {"issueKey": "OPS-1", "decision": "approved", "actor": "Carol Lead", "
 
 
 def decide(body: dict[str, Any] | str) -> dict[str, Any]:
-    return callback.handler(api_event("POST", "/jira/callback", body), FakeLambdaContext())
+    response: dict[str, Any] = callback.handler(
+        api_event("POST", "/jira/callback", body), FakeLambdaContext()
+    )
+    return response
 
 
 def awaiting_approval(workflow: Workflow, issue_key: str, token: str = TOKEN) -> str:
@@ -55,8 +58,12 @@ def test_decision_completes_the_pending_task(
 ) -> None:
     awaiting_approval(workflow, "OPS-1")
     sent: list[dict[str, Any]] = []
-    client = container().executions._client
-    monkeypatch.setattr(client, "send_task_success", lambda **kw: sent.append(kw) or {})
+
+    def send_task_success(**kwargs: Any) -> dict[str, Any]:
+        sent.append(kwargs)
+        return {}
+
+    monkeypatch.setattr(container().executions._client, "send_task_success", send_task_success)
 
     response = decide(
         {"issueKey": "OPS-1", "decision": "approved", "actor": "Carol Lead", "comment": "ok"}

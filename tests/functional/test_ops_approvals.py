@@ -12,6 +12,7 @@ import pytest
 from jira_workflow.adapters.executions import Executions
 from jira_workflow.adapters.jira import JiraClient, JiraCredentials
 from jira_workflow.adapters.requests_table import RequestsTable
+from jira_workflow.clock import utc_now
 from jira_workflow.domain import messages
 from jira_workflow.domain.errors import ApprovalAlreadyDecided
 from jira_workflow.domain.requests import Decision, RequestState
@@ -57,7 +58,7 @@ def _pending(workflow: Workflow, updated_at: str = "2026-11-27T10:00:00.000Z") -
 def _approvals(workflow: Workflow, jira: JiraClient) -> Approvals:
     table = RequestsTable(workflow.dynamodb, workflow.table)
     executions = Executions(workflow.sfn, workflow.state_machine_arn)
-    return Approvals(table, executions, lambda: jira, approvals.utc_now)
+    return Approvals(table, executions, lambda: jira, utc_now)
 
 
 def test_list_shows_requests_awaiting_approval_oldest_first(workflow: Workflow) -> None:
@@ -69,7 +70,7 @@ def test_list_shows_requests_awaiting_approval_oldest_first(workflow: Workflow) 
 
 
 def test_list_filters_by_age(workflow: Workflow) -> None:
-    _pending(workflow, approvals.utc_now())
+    _pending(workflow, utc_now())
     table = RequestsTable(workflow.dynamodb, workflow.table)
     assert approvals.find_pending(table, older_than_hours=1) == []
 

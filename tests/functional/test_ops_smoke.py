@@ -47,7 +47,7 @@ def states(*sequence: str) -> Any:
 
 
 def fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(smoke.time, "sleep", lambda _seconds: None)
+    monkeypatch.setattr("workflow_tools.ops.smoke.time.sleep", lambda _seconds: None)
 
 
 @responses.activate
@@ -70,9 +70,11 @@ def test_smoke_signs_follows_and_approves(
 
     assert code == 0
     webhook = next(c.request for c in responses.calls if c.request.url == STACK["webhook_url"])
+    assert isinstance(webhook.body, bytes)
     verify_signature(webhook.body, webhook.headers["X-Hub-Signature"], [SECRET])
     assert webhook.headers["X-Atlassian-Webhook-Identifier"].startswith("smoke-")
     callback = next(c.request for c in responses.calls if c.request.url == STACK["callback_url"])
+    assert callback.body is not None
     assert json.loads(callback.body)["decision"] == "approved"
 
 

@@ -18,7 +18,8 @@ from tests.support.lambda_events import FakeLambdaContext
 
 
 def reconcile() -> dict[str, Any]:
-    return reconciler.handler({}, FakeLambdaContext())
+    report: dict[str, Any] = reconciler.handler({}, FakeLambdaContext())
+    return report
 
 
 def test_issue_whose_webhook_never_arrived_is_started_once(workflow: Workflow) -> None:
@@ -73,9 +74,12 @@ def test_pending_approval_already_decided_in_jira_is_completed(
     workflow.jira.drop_next_deliveries(1)
     workflow.jira.transition(key, "Rejected", actor="Quiet Quinn")
     sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(
-        container().executions._client, "send_task_success", lambda **kw: sent.append(kw) or {}
-    )
+
+    def send_task_success(**kwargs: Any) -> dict[str, Any]:
+        sent.append(kwargs)
+        return {}
+
+    monkeypatch.setattr(container().executions._client, "send_task_success", send_task_success)
 
     report = reconcile()
 

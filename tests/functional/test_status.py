@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from jira_workflow.container import container
 from jira_workflow.domain.requests import RequestState
 from jira_workflow.handlers import status
@@ -9,14 +11,15 @@ from tests.functional.conftest import Workflow
 from tests.support.lambda_events import FakeLambdaContext, api_event, response_json
 
 
-def get_status(issue_key: str) -> dict:
+def get_status(issue_key: str) -> dict[str, Any]:
     event = api_event(
         "GET",
         f"/requests/{issue_key}",
         resource="/requests/{issueKey}",
         path_parameters={"issueKey": issue_key},
     )
-    return status.handler(event, FakeLambdaContext())
+    response: dict[str, Any] = status.handler(event, FakeLambdaContext())
+    return response
 
 
 def test_status_shows_state_decision_and_artifacts_but_never_the_token(workflow: Workflow) -> None:

@@ -19,7 +19,10 @@ def deliver(
     body: bytes, delivery_id: str = "delivery-1", headers: dict[str, str] | None = None
 ) -> dict[str, Any]:
     sent = headers if headers is not None else signed_headers(body, delivery_id)
-    return webhook.handler(api_event("POST", "/jira/webhook", body, sent), FakeLambdaContext())
+    response: dict[str, Any] = webhook.handler(
+        api_event("POST", "/jira/webhook", body, sent), FakeLambdaContext()
+    )
+    return response
 
 
 def test_signed_issue_created_starts_one_execution_with_references_only(workflow: Workflow) -> None:
@@ -56,7 +59,9 @@ def test_duplicate_delivery_answers_2xx_with_the_same_execution(workflow: Workfl
     assert len(workflow.executions()) == 1
 
 
-def test_retry_of_a_delivery_whose_start_failed_starts_it_once(workflow: Workflow) -> None:
+def test_retry_of_a_delivery_whose_start_failed_starts_it_once(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # First attempt: the record is claimed, then StartExecution is throttled.
     client = container().executions._client
     real_start = client.start_execution
@@ -70,7 +75,7 @@ def test_retry_of_a_delivery_whose_start_failed_starts_it_once(workflow: Workflo
             )
         return real_start(**kwargs)
 
-    client.start_execution = throttled_once
+    monkeypatch.setattr(client, "start_execution", throttled_once)
     first = deliver(issue_created("OPS-3"), "retry-1")
     assert first["statusCode"] == 503
     assert response_header(first, "Retry-After") == "5"
@@ -97,7 +102,7 @@ def test_bad_or_missing_signature_is_401_and_writes_nothing(
 
     assert response["statusCode"] == 401
     assert response_json(response)["error"] == "BadSignature"
-    assert workflow.record("OPS-4") is None
+    assert workflow.find_record("OPS-4") is None
     assert workflow.s3_keys() == []
     assert workflow.executions() == []
 
@@ -162,7 +167,7 @@ def test_body_over_the_limit_is_413(workflow: Workflow) -> None:
     response = deliver(body, "big-1")
 
     assert response["statusCode"] == 413
-    assert workflow.record("OPS-7") is None
+    assert workflow.find_record("OPS-7") is None
 
 
 @pytest.mark.parametrize(

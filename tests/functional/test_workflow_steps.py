@@ -32,7 +32,8 @@ EXECUTION = "OPS-1-delivery-1"
 
 def run(handler: Any, **task: Any) -> dict[str, Any]:
     event = {"issueKey": "OPS-1", "executionName": EXECUTION, **task}
-    return handler.handler(event, FakeLambdaContext())
+    result: dict[str, Any] = handler.handler(event, FakeLambdaContext())
+    return result
 
 
 def received(
@@ -56,9 +57,9 @@ def received(
 
 def validated(workflow: Workflow, **kwargs: Any) -> str:
     payload_key = received(workflow, **kwargs)
-    return run(validate_request, payloadKey=payload_key, executionArn=f"arn:exec:{EXECUTION}")[
-        "requestKey"
-    ]
+    result = run(validate_request, payloadKey=payload_key, executionArn=f"arn:exec:{EXECUTION}")
+    request_key: str = result["requestKey"]
+    return request_key
 
 
 def test_validate_writes_the_normalised_request_and_marks_it_running(workflow: Workflow) -> None:
@@ -163,6 +164,7 @@ def test_request_approval_stores_the_token_and_comments_once_even_when_retried(
     run(request_approval, taskToken="token-2")  # Step Functions retried the task: new token
 
     token = workflow.token_item("OPS-1")
+    assert token is not None
     assert token["task_token"] == "token-2"
     assert int(token["expires_at"]) > 0
     assert workflow.record("OPS-1")["state"] == "AWAITING_APPROVAL"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import HealthCheck, settings
-from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
+from moto.core.models import DEFAULT_ACCOUNT_ID as ACCOUNT
 from moto.dynamodb.models import dynamodb_backends
 from moto.s3.models import s3_backends
 from moto.stepfunctions.models import stepfunctions_backends

@@ -22,7 +22,8 @@ from tests.support.lambda_events import FakeLambdaContext
 
 def decide(body: bytes, binary: bool) -> dict[str, Any]:
     event = proxy_event("POST", "/jira/callback", body, {"x-api-key": "fuzz"}, binary=binary)
-    return callback.handler(event, FakeLambdaContext())
+    response: dict[str, Any] = callback.handler(event, FakeLambdaContext())
+    return response
 
 
 @FUZZ

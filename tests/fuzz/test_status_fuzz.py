@@ -23,7 +23,8 @@ def get_status(issue_key: str) -> dict[str, Any]:
         resource="/requests/{issueKey}",
         path_parameters={"issueKey": issue_key},
     )
-    return status.handler(event, FakeLambdaContext())
+    response: dict[str, Any] = status.handler(event, FakeLambdaContext())
+    return response
 
 
 @FUZZ

@@ -29,7 +29,8 @@ from tests.support.lambda_events import FakeLambdaContext
 
 def deliver(body: bytes, headers: dict[str, str], binary: bool = False) -> dict[str, Any]:
     event = proxy_event("POST", "/jira/webhook", body, headers, binary=binary)
-    return webhook.handler(event, FakeLambdaContext())
+    response: dict[str, Any] = webhook.handler(event, FakeLambdaContext())
+    return response
 
 
 @FUZZ

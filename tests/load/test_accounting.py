@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from workflow_tools.bench.cost import PathCounts
 from workflow_tools.bench.stack import dynamodb_writes, state_transitions, task_durations
@@ -15,12 +16,14 @@ from workflow_tools.load.report import percentile
 T0 = datetime(2026, 11, 28, tzinfo=UTC)
 
 
-def event(event_id: int, kind: str, ms: int, previous: int = 0, **details: object) -> dict:
+def event(
+    event_id: int, kind: str, ms: int, previous: int = 0, **details: object
+) -> dict[str, Any]:
     return {"id": event_id, "type": kind, "timestamp": T0 + timedelta(milliseconds=ms),
             "previousEventId": previous, **details}  # fmt: skip
 
 
-def scheduled(event_id: int, ms: int, previous: int, function: str) -> dict:
+def scheduled(event_id: int, ms: int, previous: int, function: str) -> dict[str, Any]:
     parameters = json.dumps({"FunctionName": f"arn:aws:lambda:eu-west-1:1:function:{function}"})
     return event(
         event_id, "TaskScheduled", ms, previous,
@@ -59,7 +62,7 @@ def test_a_retried_task_bills_a_transition_per_attempt_and_each_attempt_duration
 
 
 def test_write_units_count_items_and_double_for_transactions() -> None:
-    def call(target: str, body: dict) -> dict:
+    def call(target: str, body: dict[str, Any]) -> dict[str, Any]:
         encoded = base64.b64encode(json.dumps(body).encode()).decode()
         return {"headers": {"X-Amz-Target": f"DynamoDB_20120810.{target}"}, "body": encoded,
                 "body_encoded": True}  # fmt: skip

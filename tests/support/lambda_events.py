@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "jira-workflow-test"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:jira-workflow-test"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = "/aws/lambda/jira-workflow-test"
-    log_stream_name: str = "test"
 
-    def get_remaining_time_in_millis(self) -> int:
+class FakeLambdaContext(LambdaContext):
+    """The context Lambda hands a function: a fresh request id and 30 s left."""
+
+    def __init__(self) -> None:
+        self._function_name = "jira-workflow-test"
+        self._function_version = "$LATEST"
+        self._memory_limit_in_mb = 256
+        self._invoked_function_arn = (
+            "arn:aws:lambda:eu-west-1:123456789012:function:jira-workflow-test"
+        )
+        self._aws_request_id = str(uuid.uuid4())
+        self._log_group_name = "/aws/lambda/jira-workflow-test"
+        self._log_stream_name = "test"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
         return 30_000
 
 

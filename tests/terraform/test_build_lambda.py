@@ -20,7 +20,7 @@ import pytest
 
 from local_cloud import terraform_cli_config
 from tests.support.lambda_events import api_event
-from workflow_tools import build_lambda, lambda_python
+from workflow_tools import REPO_ROOT, build_lambda, lambda_python
 
 
 def test_runtime_provided_sdk_is_not_bundled() -> None:
@@ -247,7 +247,7 @@ def built() -> dict[str, Any]:
 
 
 def zip_names(manifest: dict[str, Any]) -> list[str]:
-    with zipfile.ZipFile(build_lambda.REPO_ROOT / manifest["path"]) as archive:
+    with zipfile.ZipFile(REPO_ROOT / manifest["path"]) as archive:
         return archive.namelist()
 
 
@@ -282,7 +282,7 @@ def test_mock_zip_holds_the_mock_handler_and_only_what_it_imports(built: dict[st
 def test_mock_zip_answers_on_its_own(built: dict[str, Any], tmp_path: Path) -> None:
     """Imported from its extracted zip, the standard library and the runtime's SDK alone."""
     code = tmp_path / "task"
-    with zipfile.ZipFile(build_lambda.REPO_ROOT / built["mock"]["path"]) as archive:
+    with zipfile.ZipFile(REPO_ROOT / built["mock"]["path"]) as archive:
         archive.extractall(code)  # noqa: S202 - the zip this module just built
     sdk = tmp_path / "runtime-sdk"
     sdk.mkdir()

@@ -105,7 +105,7 @@ def test_every_call_carries_a_timeout(sleeps: Sleeps, mocked: responses.Requests
     seen: list[object] = []
 
     class RecordingSession(requests.Session):
-        def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        def request(self, *args: Any, **kwargs: Any) -> requests.Response:
             seen.append(kwargs.get("timeout"))
             return super().request(*args, **kwargs)
 

@@ -120,7 +120,10 @@ def test_client_requests_match_the_official_spec(
 
 
 def _document() -> dict[str, Any]:
-    return json.loads(jira_openapi.DEFAULT_SPEC_PATH.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(
+        jira_openapi.DEFAULT_SPEC_PATH.read_text(encoding="utf-8")
+    )
+    return document
 
 
 def _operations_in(document: dict[str, Any]) -> set[JiraCall]:

@@ -229,7 +229,7 @@ def test_fault_on_one_endpoint_leaves_the_other_alone() -> None:
 
 
 def invoke(event: dict[str, Any]) -> dict[str, Any]:
-    response: dict[str, Any] = mock_handler.handler(event, FakeLambdaContext())  # type: ignore[arg-type]
+    response: dict[str, Any] = mock_handler.handler(event, FakeLambdaContext())
     return response
 
 

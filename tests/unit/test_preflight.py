@@ -22,7 +22,7 @@ from workflow_tools.preflight.registry import REGISTRY, Context, Status
 from workflow_tools.preflight.report import failures, render_table, run_rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "preflight"
-ASL = {
+ASL: dict[str, Any] = {
     "StartAt": "RequestApproval",
     "TimeoutSeconds": "${state_machine_timeout_seconds}",
     "States": {
@@ -204,7 +204,8 @@ def _planned_resource(raw: dict[str, Any], address: str) -> dict[str, Any]:
         module = modules.pop()
         for resource in module.get("resources", []):
             if resource["address"] == address:
-                return resource
+                found: dict[str, Any] = resource
+                return found
         modules += module.get("child_modules", [])
     raise KeyError(address)
 
