@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -98,19 +96,14 @@ class HostPackages:
     mock: Path
 
 
-def ensure_host_package(progress: Progress) -> HostPackages:
-    """The Lambda zips built for this interpreter (`build_lambda.py --platform host`)."""
-    progress("building the Lambda packages for this machine (cached when unchanged)")
-    result = subprocess.run(
-        [sys.executable, "-m", "workflow_tools.build_lambda", "--platform", "host"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO_ROOT,
-    )
-    if result.returncode != 0:
-        raise StackError(f"build_lambda.py failed: {result.stderr.strip().splitlines()[-1:]}")
-    manifest = json.loads(HOST_PACKAGE_MANIFEST.read_text())
+def host_packages(manifest_path: Path = HOST_PACKAGE_MANIFEST) -> HostPackages:
+    """The zips the tools built for this interpreter; the local cloud runs, it never builds."""
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except FileNotFoundError:
+        raise StackError(
+            f"no Lambda package for this machine ({manifest_path.name}): run `make build-host`"
+        ) from None
     return HostPackages(
         product=REPO_ROOT / str(manifest["path"]), mock=REPO_ROOT / str(manifest["mock"]["path"])
     )
@@ -136,7 +129,7 @@ class LocalStack:
 
     def start(self) -> StackInfo:
         started = time.monotonic()
-        packages = ensure_host_package(self.progress)
+        packages = host_packages()
         self.progress("starting the AWS emulator (moto, patched) and the API front")
         endpoints = self.emulator.start()
         jira_url = self.options.jira_url or self._start_fake_jira()

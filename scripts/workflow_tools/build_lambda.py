@@ -288,6 +288,11 @@ def bytecode_compiler(target: Target) -> str:
         raise BuildError(str(error)) from None
 
 
+def build_for_emulator() -> dict[str, object]:
+    """The host build the local stack runs (build/lambda-host.json); cached when unchanged."""
+    return build(TARGETS["host"])
+
+
 def build(target: Target) -> dict[str, object]:
     for source in SOURCE_DIRS:
         if not source.is_dir():

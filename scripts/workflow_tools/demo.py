@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from local_cloud.driver import LocalStackSession, default_state_dir
+from workflow_tools import build_lambda
 
 AUTO_APPROVE_MAX_RISK = 20  # the demo's rule: risk at or below 20 needs no human
 
@@ -157,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     narrator = Narrator()
     say = narrator.say
+    say("building the Lambda packages for this machine (cached when unchanged)")
+    build_lambda.build_for_emulator()
     stack = LocalStackSession(
         args.state_dir,
         terraform_variables={"auto_approve_max_risk": AUTO_APPROVE_MAX_RISK},

@@ -18,6 +18,7 @@ from tests.e2e.e2e_support import (
     LateRequest,
     create_request,
 )
+from workflow_tools import build_lambda
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -31,6 +32,7 @@ def stack() -> Iterator[LocalStackSession]:
     state_dir = default_state_dir("e2e")
     shutil.rmtree(state_dir / "logs", ignore_errors=True)
     terraform_dir = os.environ.get("LOCAL_CLOUD_TERRAFORM_DIR")
+    build_lambda.build_for_emulator()
     session = LocalStackSession(
         state_dir,
         terraform_variables={"auto_approve_max_risk": AUTO_APPROVE_MAX_RISK},

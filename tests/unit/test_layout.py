@@ -57,6 +57,17 @@ def test_imports_run_tools_to_local_cloud_to_product_never_back(package: Path) -
     assert not found
 
 
+def test_the_local_cloud_never_runs_a_tool() -> None:
+    # Not by import, and not as a child process either (`python -m workflow_tools...`):
+    # the tools build what the local cloud runs, never the other way round.
+    calls = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "scripts" / "local_cloud").rglob("*.py")
+        if '"workflow_tools' in path.read_text(encoding="utf-8")
+    ]
+    assert not calls
+
+
 def test_no_code_edits_the_import_path() -> None:
     # Packages are installed (make deps: pip install --editable .); a sys.path edit hides
     # a missing declaration until someone runs the code another way.

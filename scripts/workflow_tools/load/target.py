@@ -16,6 +16,7 @@ import requests
 
 from jira_workflow.adapters.adf import adf_to_text
 from local_cloud.driver import LocalStackSession
+from workflow_tools import build_lambda
 from workflow_tools.load.report import Latencies
 
 
@@ -134,6 +135,7 @@ def start_stack(
     state_dir: Path, terraform_dir: Path | None, http_timeout: int
 ) -> LocalStackSession:
     """The local stack with the settings the scenarios rely on (see workflow_tools.load)."""
+    build_lambda.build_for_emulator()
     session = LocalStackSession(
         state_dir,
         terraform_variables={
