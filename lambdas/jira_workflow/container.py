@@ -2,11 +2,16 @@
 
 Nothing here runs at import time: a function only creates the clients it uses, on its
 first invocation. Tests call `reset()` between cases.
+
+Operators' tools build one too, from the deployed functions' settings and with their own
+AWS clients (`clients`: a region and, locally, the emulator's endpoint), so a runbook
+action goes through the same services, clock and defaults as the workflow.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -30,16 +35,31 @@ if TYPE_CHECKING:
     from jira_workflow.adapters.secrets import SecretsReader
     from jira_workflow.services.approvals import Approvals
     from jira_workflow.services.intake import Intake
+    from jira_workflow.services.operations import Operations
     from jira_workflow.services.reconcile import Reconciler
     from jira_workflow.services.steps import WorkflowSteps
 
 
+# Makes the boto3 client for a service name ("dynamodb", "stepfunctions", ...).
+ClientFactory = Callable[[str], Any]
+
+
 class Container:
-    def __init__(self, settings: Settings, session: boto3.session.Session | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        session: boto3.session.Session | None = None,
+        *,
+        clients: ClientFactory | None = None,
+    ) -> None:
+        """`clients` replaces `session.client` for callers outside Lambda (operators' tools)."""
         self.settings = settings
         self._session = session or boto3.session.Session()
+        self._clients = clients
 
     def _client(self, service: str) -> Any:
+        if self._clients is not None:
+            return self._clients(service)
         return self._session.client(service)  # type: ignore[call-overload]
 
     # ---- adapters ---------------------------------------------------------------------
@@ -141,6 +161,20 @@ class Container:
             self.table,
             self.artifacts,
             self.external_api,
+            self.jira,
+            utc_now,
+            epoch_seconds,
+        )
+
+    @cached_property
+    def operations(self) -> Operations:
+        from jira_workflow.services.operations import Operations
+
+        return Operations(
+            self.settings,
+            self.table,
+            self.executions,
+            self.approvals,
             self.jira,
             utc_now,
             epoch_seconds,

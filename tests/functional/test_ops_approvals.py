@@ -1,39 +1,50 @@
-"""approvals.py against moto and the fake Jira: list, remind, decide on behalf, cancel."""
+"""approvals.py against moto and the fake Jira: a command line over the Operations service,
+built from the deployed function's settings with the operator's clients."""
 
 from __future__ import annotations
 
+import io
 import json
-import re
+import os
 import time
-from typing import Any
+import zipfile
 
+import boto3
 import pytest
 
-from jira_workflow.adapters.executions import Executions
-from jira_workflow.adapters.jira import JiraClient, JiraCredentials
 from jira_workflow.adapters.requests_table import RequestsTable
-from jira_workflow.clock import utc_now
-from jira_workflow.domain import messages
-from jira_workflow.domain.errors import ApprovalAlreadyDecided
-from jira_workflow.domain.requests import Decision, RequestState
+from jira_workflow.domain.requests import RequestState
 from jira_workflow.models.settings import Settings
-from jira_workflow.services.approvals import Approvals
-from tests.functional.conftest import Workflow
+from tests.functional.conftest import REGION, Workflow
 from workflow_tools.ops import approvals
-from workflow_tools.ops.common import OpsError, Target, jira_client
+from workflow_tools.ops.common import OpsError, Target, jira_client, operator_container, run
 
-ENVIRONMENT = {
-    "APPROVE_STATUS": "Approved",
-    "REJECT_STATUS": "Rejected",
-    "APPROVAL_TIMEOUT_SECONDS": "7200",
-}
-# What jira_workflow.clock writes: `updated_at` is a range key compared as a string.
-WORKFLOW_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+TARGET = Target(environment="test", region=REGION)
+TARGET_ARGS = ["--env", "test", "--region", REGION]
 
 
-def _jira(workflow: Workflow) -> JiraClient:
-    credentials = JiraCredentials(workflow.jira.email, workflow.jira.api_token)
-    return JiraClient(workflow.jira.url, credentials, timeout_seconds=2, max_attempts=1)
+def _deploy(**overrides: str) -> None:
+    """request_approval as Terraform deploys it: the workflow's settings in its environment,
+    where the operators' tools read them."""
+    environment = {
+        name: os.environ[name] for name in Settings.environment_names() if name in os.environ
+    }
+    environment.update(overrides)
+    role = boto3.client("iam", region_name=REGION).create_role(
+        RoleName="request-approval",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    boto3.client("lambda", region_name=REGION).create_function(
+        FunctionName=TARGET.function_name("request_approval"),
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.handler",
+        Code={"ZipFile": code.getvalue()},
+        Environment={"Variables": environment},
+    )
 
 
 def _pending(workflow: Workflow, updated_at: str = "2026-11-27T10:00:00.000Z") -> str:
@@ -55,187 +66,49 @@ def _pending(workflow: Workflow, updated_at: str = "2026-11-27T10:00:00.000Z") -
     return key
 
 
-def _approvals(workflow: Workflow, jira: JiraClient) -> Approvals:
-    table = RequestsTable(workflow.dynamodb, workflow.table)
-    executions = Executions(workflow.sfn, workflow.state_machine_arn)
-    return Approvals(table, executions, lambda: jira, utc_now)
-
-
-def test_list_shows_requests_awaiting_approval_oldest_first(workflow: Workflow) -> None:
-    newer = _pending(workflow, "2026-11-27T12:00:00.000Z")
-    older = _pending(workflow, "2026-11-27T08:00:00.000Z")
-    found = approvals.find_pending(RequestsTable(workflow.dynamodb, workflow.table))
-    assert [p.record.issue_key for p in found] == [older, newer]
-    assert all(p.token_expires_at and not p.token_expired for p in found)
-
-
-def test_list_filters_by_age(workflow: Workflow) -> None:
-    _pending(workflow, utc_now())
-    table = RequestsTable(workflow.dynamodb, workflow.table)
-    assert approvals.find_pending(table, older_than_hours=1) == []
-
-
-def test_resend_posts_the_approval_comment_and_marks_it(workflow: Workflow) -> None:
-    key = _pending(workflow)
-    table = RequestsTable(workflow.dynamodb, workflow.table)
-    approvals.remind(table, _jira(workflow), ENVIRONMENT, key, resend=True)
-    comments = workflow.jira.comments(key)
-    assert comments[-1].startswith(f"Approval needed for {key}.")
-    assert "waits 2 hours" in comments[-1]
-    assert workflow.record(key)["approval_comment_at"]
-
-
-def test_approval_text_falls_back_to_the_workflows_own_defaults() -> None:
-    defaults = Settings.from_env({})
-
-    text = approvals.approval_text({}, "OPS-1")
-
-    assert text == messages.approval_needed(
-        "OPS-1",
-        defaults.trigger.approve_status,
-        defaults.trigger.reject_status,
-        defaults.approval_timeout_seconds,
-    )
-    assert "waits 1 day" in text
-
-
-def test_resend_writes_timestamps_in_the_workflows_format(workflow: Workflow) -> None:
-    key = _pending(workflow)
-    table = RequestsTable(workflow.dynamodb, workflow.table)
-
-    approvals.remind(table, _jira(workflow), ENVIRONMENT, key, resend=True)
-
-    record = workflow.record(key)
-    assert record is not None
-    assert WORKFLOW_TIMESTAMP.match(record["updated_at"])
-    assert WORKFLOW_TIMESTAMP.match(record["approval_comment_at"])
-
-
-def test_remind_prefixes_a_reminder(workflow: Workflow) -> None:
-    key = _pending(workflow)
-    table = RequestsTable(workflow.dynamodb, workflow.table)
-    approvals.remind(table, _jira(workflow), ENVIRONMENT, key, resend=False)
-    assert workflow.jira.comments(key)[-1].startswith("Reminder:")
-
-
-def test_remind_refuses_a_request_not_awaiting_approval(workflow: Workflow) -> None:
-    table = RequestsTable(workflow.dynamodb, workflow.table)
-    with pytest.raises(OpsError, match="not awaiting approval"):
-        approvals.remind(table, _jira(workflow), ENVIRONMENT, "OPS-999", resend=False)
-
-
-def test_decide_on_behalf_records_the_operator_and_leaves_an_audit_note(
-    workflow: Workflow,
-) -> None:
-    key = _pending(workflow)
-    jira = _jira(workflow)
-    approvals.decide(
-        _approvals(workflow, jira), jira, key, Decision.APPROVED, "alice", "approver on leave"
-    )
-    record = workflow.record(key)
-    assert record["state"] == "APPROVED"
-    assert record["actor"] == "operations:alice"
-    assert record["decision_source"] == "operator"
-    assert record["decision_comment"] == "approver on leave"
-    assert workflow.token_item(key) is None
-    assert "on behalf of the approvers" in workflow.jira.comments(key)[-1]
-    assert "approver on leave" in workflow.jira.comments(key)[-1]
-
-
-def test_second_decision_on_behalf_is_refused(workflow: Workflow) -> None:
-    key = _pending(workflow)
-    jira = _jira(workflow)
-    service = _approvals(workflow, jira)
-    approvals.decide(service, jira, key, Decision.REJECTED, "alice", "duplicate request")
-    with pytest.raises(ApprovalAlreadyDecided):
-        approvals.decide(service, jira, key, Decision.APPROVED, "bob", "changed my mind")
-
-
-def test_cancel_fails_the_approval_task_so_the_workflow_reports_it(
-    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    key = _pending(workflow)
-    failed: list[dict[str, Any]] = []
-    executions = Executions(workflow.sfn, workflow.state_machine_arn)
-    monkeypatch.setattr(
-        executions,
-        "fail",
-        lambda token, error, cause: failed.append({"token": token, "error": error, "cause": cause}),
-    )
-    table = RequestsTable(workflow.dynamodb, workflow.table)
-    outcome = approvals.cancel(
-        table, executions, workflow.sfn, _jira(workflow), key, "alice", "raised twice", False
-    )
-    assert "failure path" in outcome
-    assert failed == [
-        {
-            "token": f"token-for-{key}",
-            "error": "OperatorCancelled",
-            "cause": "cancelled by operations (alice): raised twice",
-        }
-    ]
-    assert workflow.token_item(key) is None
-
-
-def test_cancel_force_stops_the_execution_and_tells_jira(workflow: Workflow) -> None:
-    key = _pending(workflow)
-    table = RequestsTable(workflow.dynamodb, workflow.table)
-    executions = Executions(workflow.sfn, workflow.state_machine_arn)
-    approvals.cancel(
-        table, executions, workflow.sfn, _jira(workflow), key, "alice", "bad data", True
-    )
-    record = workflow.record(key)
-    assert record["state"] == "FAILED"
-    assert record["failure_cause"] == "cancelled by operations (alice): bad data"
-    status = workflow.sfn.describe_execution(executionArn=record["execution_arn"])["status"]
-    assert status == "ABORTED"
-    assert "cancelled by operations (alice): bad data" in workflow.jira.comments(key)[-1]
-
-
-def test_cancel_force_writes_updated_at_in_the_workflows_format(workflow: Workflow) -> None:
-    key = _pending(workflow)
-    table = RequestsTable(workflow.dynamodb, workflow.table)
-    executions = Executions(workflow.sfn, workflow.state_machine_arn)
-
-    approvals.cancel(table, executions, workflow.sfn, _jira(workflow), key, "a", "n", True)
-
-    record = workflow.record(key)
-    assert record is not None
-    assert WORKFLOW_TIMESTAMP.match(record["updated_at"])
-
-
 def test_jira_client_reads_the_bot_secret_as_the_functions_do(workflow: Workflow) -> None:
-    target = Target(environment="test", region=workflow.secrets.meta.region_name)
-    workflow.secrets.create_secret(
-        Name=target.secret_id("jira-api"),
+    secret_arn = workflow.secrets.create_secret(
+        Name=TARGET.secret_id("jira-api"),
         SecretString=json.dumps(
             {"email": workflow.jira.email, "api_token": workflow.jira.api_token}
         ),
-    )
+    )["ARN"]
+    _deploy(JIRA_API_SECRET_ARN=secret_arn, JIRA_BASE_URL="http://127.0.0.1:9/not-jira")
     key = workflow.jira.create_issue("OPS", "Need access", notify=False)
 
-    client = jira_client(target, workflow.jira.url)
+    client = jira_client(TARGET, workflow.jira.url)
 
     assert client.get_issue(key).key == key  # the fake Jira answers 401 to other credentials
 
 
-def test_cancel_refuses_a_finished_request(workflow: Workflow) -> None:
-    table = RequestsTable(workflow.dynamodb, workflow.table)
-    executions = Executions(workflow.sfn, workflow.state_machine_arn)
-    with pytest.raises(OpsError, match="no request to cancel"):
-        approvals.cancel(
-            table, executions, workflow.sfn, _jira(workflow), "OPS-404", "a", "n", False
-        )
+def test_operator_container_runs_on_the_deployed_settings_and_their_defaults(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _deploy(APPROVAL_TIMEOUT_SECONDS="7200")
+    for name in Settings.environment_names():  # only the deployed function's settings count
+        monkeypatch.delenv(name, raising=False)
+    target = Target(environment="test", region=REGION, table="operator-table")
+
+    settings = operator_container(target, "https://jira.example.com").settings
+
+    assert settings.approval_timeout_seconds == 7200
+    assert settings.state_machine_arn == workflow.state_machine_arn
+    assert settings.requests_table == "operator-table"  # --table wins
+    assert settings.jira_base_url == "https://jira.example.com"  # --jira-url wins
+    assert settings.secrets_max_age_seconds == Settings().secrets_max_age_seconds
+
+
+def test_operator_container_needs_a_deployed_function(workflow: Workflow) -> None:
+    with pytest.raises(OpsError, match="cannot read function jira-workflow-test-request-approval"):
+        operator_container(TARGET)
 
 
 def test_cli_list_prints_a_table(workflow: Workflow, capsys: pytest.CaptureFixture[str]) -> None:
+    _deploy()
     key = _pending(workflow)
     code = approvals.main(
         [
-            "--env",
-            "test",
-            "--region",
-            "eu-west-1",
+            *TARGET_ARGS,
             "--table",
             workflow.table,
             "--state-machine-arn",
@@ -254,3 +127,44 @@ def test_cli_list_prints_a_table(workflow: Workflow, capsys: pytest.CaptureFixtu
     ]
     assert key in out.out
     assert "token-for" not in out.out + out.err  # task tokens are never shown
+
+
+def test_cli_decide_goes_through_the_workflows_services(workflow: Workflow) -> None:
+    _deploy()
+    key = _pending(workflow)
+
+    code = approvals.main(
+        [*TARGET_ARGS, "decide", key, "rejected", "--operator", "bob", "--note", "dup"]
+    )
+
+    assert code == 0
+    record = workflow.record(key)
+    assert record is not None
+    assert record["state"] == "REJECTED"
+    assert record["actor"] == "operations:bob"
+    assert "on behalf of the approvers" in workflow.jira.comments(key)[-1]
+
+
+def test_cli_remind_resends_every_pending_request(workflow: Workflow) -> None:
+    _deploy()
+    keys = [_pending(workflow), _pending(workflow)]
+
+    code = approvals.main([*TARGET_ARGS, "remind", "--older-than-hours", "1", "--resend"])
+
+    assert code == 0
+    for key in keys:
+        assert workflow.jira.comments(key)[-1].startswith(f"Approval needed for {key}.")
+
+
+def test_cli_refusal_is_one_line_and_exit_status_1(
+    workflow: Workflow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _deploy()
+
+    code = run(
+        approvals.main, [*TARGET_ARGS, "cancel", "OPS-404", "--operator", "a", "--note", "n"]
+    )
+
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert err == ["error: RequestNotFound: OPS-404 has no request to cancel (no request)"]

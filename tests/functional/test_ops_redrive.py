@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.functional.conftest import Workflow
+from jira_workflow.adapters.requests_table import RequestsTable
+from jira_workflow.domain.requests import RequestState
+from tests.functional.conftest import REGION, Workflow
 from workflow_tools.ops import redrive
+from workflow_tools.ops.common import OpsError, Target
 
 
 class RecordingSfn:
@@ -101,3 +104,19 @@ def test_cli_list(workflow: Workflow, capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 0
     assert "listed" in out.out
     assert "1 unsuccessful, 1 redrivable" in out.err
+
+
+def test_an_issues_execution_is_the_one_its_request_records(workflow: Workflow) -> None:
+    arn = _stopped(workflow, "exec-OPS-7")
+    table = RequestsTable(workflow.dynamodb, workflow.table)
+    table.claim("OPS-7", "exec-OPS-7", "d-7", "webhooks/OPS-7/d.json", "2026-11-27T10:00:00.000Z")
+    table.update("OPS-7", "exec-OPS-7", "2026-11-27T10:00:01.000Z", RequestState.FAILED)
+    target = Target(environment="test", region=REGION, table=workflow.table)
+    with pytest.raises(OpsError, match="no execution recorded for OPS-7"):
+        redrive.execution_of_issue(target, "OPS-7")
+
+    table.update("OPS-7", "exec-OPS-7", "2026-11-27T10:00:02.000Z", execution_arn=arn)
+
+    assert redrive.execution_of_issue(target, "OPS-7") == arn
+    with pytest.raises(OpsError, match="no execution recorded for OPS-8"):
+        redrive.execution_of_issue(target, "OPS-8")

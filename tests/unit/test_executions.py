@@ -84,3 +84,23 @@ def test_an_answer_is_a_named_refusal_without_the_token(
     assert type(raised) is expected
     assert code in str(raised)
     assert TOKEN not in str(raised)
+
+
+class RecordingSfn:
+    def __init__(self) -> None:
+        self.stopped: list[dict[str, Any]] = []
+
+    def stop_execution(self, **kwargs: Any) -> dict[str, Any]:
+        self.stopped.append(kwargs)
+        return {}
+
+
+def test_stop_bounds_the_cause_to_what_step_functions_accepts() -> None:
+    sfn = RecordingSfn()
+    executions = Executions(sfn, MACHINE)  # type: ignore[arg-type]
+
+    executions.stop(f"{MACHINE}:x", "OperatorCancelled", "c" * 40000)
+
+    assert sfn.stopped == [
+        {"executionArn": f"{MACHINE}:x", "error": "OperatorCancelled", "cause": "c" * 32768}
+    ]

@@ -1,4 +1,4 @@
-"""Step Functions: start executions by name and complete callback tasks."""
+"""Step Functions: start executions by name, complete callback tasks, stop executions."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from jira_workflow.domain.errors import (
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
+# StopExecution's limit on `cause`; a longer one is refused.
+_MAX_CAUSE_LENGTH = 32768
 # Step Functions' answers meaning the task can no longer be completed.
 _CLOSED_TASK_ERRORS = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"})
 _THROTTLING_ERRORS = frozenset(
@@ -78,6 +80,12 @@ class Executions:
             self._client.send_task_failure(taskToken=task_token, error=error, cause=cause)
         except ClientError as exc:
             self._raise_closed_or_reraise(exc)
+
+    def stop(self, execution_arn: str, error: str, cause: str) -> None:
+        """End the execution now (ABORTED): no failure path runs, so the caller reports it."""
+        self._client.stop_execution(
+            executionArn=execution_arn, error=error, cause=cause[:_MAX_CAUSE_LENGTH]
+        )
 
     @staticmethod
     def _raise_closed_or_reraise(exc: ClientError) -> None:

@@ -14,11 +14,15 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import boto3
 
 from workflow_tools import REPO_ROOT
+
+if TYPE_CHECKING:
+    from jira_workflow.adapters.jira import JiraClient
+    from jira_workflow.container import Container
 
 STACK_FILE = REPO_ROOT / ".local" / "stack.json"
 DEFAULT_PROJECT = "jira-workflow"
@@ -161,15 +165,36 @@ def print_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:
         print("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
 
 
-def jira_client(target: Target, base_url: str | None = None) -> Any:
-    """The workflow's own Jira client, with the deployment's Jira URL and bot credentials."""
-    from jira_workflow.adapters.jira import JiraClient
-    from jira_workflow.adapters.secrets import parse_jira_credentials
+def operator_container(target: Target, jira_url: str | None = None) -> Container:
+    """The workflow's composition root as the deployment runs it, with the operator's clients.
 
-    url = base_url or target.deployed_environment().get("JIRA_BASE_URL", "")
-    if not url:
+    Settings are the deployed functions' environment (so unset variables mean the functions'
+    own defaults); the operator's `--table`, `--state-machine-arn` and `--jira-url` win.
+    """
+    from jira_workflow.container import Container
+    from jira_workflow.models.settings import Settings
+
+    environment = dict(target.deployed_environment())
+    overrides = {
+        "REQUESTS_TABLE": target.table,
+        "STATE_MACHINE_ARN": target.state_machine_arn,
+        "JIRA_BASE_URL": jira_url or "",
+    }
+    environment.update({name: value for name, value in overrides.items() if value})
+    try:
+        settings = Settings.from_env(environment)
+    except ValueError as exc:
+        raise OpsError(f"{target.function_name('request_approval')}: {exc}") from exc
+    return Container(settings, clients=target.client)
+
+
+def require_jira(container: Container) -> JiraClient:
+    """The container's Jira client, once it is known where Jira is."""
+    if not container.settings.jira_base_url:
         raise OpsError("JIRA_BASE_URL unknown: pass --jira-url")
-    secret_id = target.secret_id("jira-api")
-    secret = target.client("secretsmanager").get_secret_value(SecretId=secret_id)
-    credentials = parse_jira_credentials(secret_id, json.loads(secret["SecretString"]))
-    return JiraClient(url, credentials, timeout_seconds=10)
+    return container.jira()
+
+
+def jira_client(target: Target, base_url: str | None = None) -> JiraClient:
+    """The workflow's own Jira client, with the deployment's Jira URL and bot credentials."""
+    return require_jira(operator_container(target, base_url))

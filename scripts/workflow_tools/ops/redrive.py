@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from jira_workflow.adapters.requests_table import RequestsTable
 from workflow_tools.ops.common import (
     OpsError,
+    Target,
     add_target_arguments,
     print_table,
     progress,
@@ -102,16 +104,12 @@ def redrive(sfn: Any, executions: Sequence[FailedExecution], dry_run: bool) -> l
     return done
 
 
-def execution_of_issue(target: Any, issue_key: str) -> str:
-    item = target.client("dynamodb").get_item(
-        TableName=target.requests_table,
-        Key={"pk": {"S": issue_key}, "sk": {"S": "REQUEST"}},
-        ConsistentRead=True,
-    )
-    arn = item.get("Item", {}).get("execution_arn", {}).get("S")
-    if not arn:
+def execution_of_issue(target: Target, issue_key: str) -> str:
+    """The issue's execution as its request records it (read through the workflow's adapter)."""
+    record = RequestsTable(target.client("dynamodb"), target.requests_table).get(issue_key)
+    if record is None or not record.execution_arn:
         raise OpsError(f"no execution recorded for {issue_key}")
-    return str(arn)
+    return record.execution_arn
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
