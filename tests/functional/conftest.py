@@ -4,6 +4,7 @@ plus a fake Jira and the mock external API on 127.0.0.1."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -13,6 +14,8 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 from moto import mock_aws
 
+from jira_workflow.adapters.requests_table import RequestsTable
+from jira_workflow.domain.requests import RequestState
 from jira_workflow.domain.signature import sign
 from local_cloud.dynamodb_atomic import patch_atomic_dynamodb_writes
 from local_cloud.fake_jira import FakeJira
@@ -64,6 +67,24 @@ class Workflow:
             TableName=self.table, Key={"pk": {"S": issue_key}, "sk": {"S": sort_key}}
         ).get("Item")
         return {k: _deserializer.deserialize(v) for k, v in item.items()} if item else None
+
+    def awaiting_approval(self, updated_at: str = "2026-11-27T10:00:00.000Z") -> str:
+        """A new issue whose request waits for approval, as request_approval leaves it."""
+        key = self.jira.create_issue("OPS", "Need access", status="Awaiting Approval", notify=False)
+        table = RequestsTable(self.dynamodb, self.table)
+        execution = self.sfn.start_execution(
+            stateMachineArn=self.state_machine_arn, name=f"exec-{key}", input=json.dumps({})
+        )
+        table.claim(key, f"exec-{key}", f"delivery-{key}", f"webhooks/{key}/d.json", updated_at)
+        table.update(
+            key,
+            f"exec-{key}",
+            updated_at,
+            state=RequestState.AWAITING_APPROVAL,
+            execution_arn=execution["executionArn"],
+        )
+        table.store_token(key, f"exec-{key}", f"token-for-{key}", int(time.time()) + 3600)
+        return key
 
     def executions(self) -> list[ExecutionListItemTypeDef]:
         return self.sfn.list_executions(stateMachineArn=self.state_machine_arn)["executions"]

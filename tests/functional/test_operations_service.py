@@ -3,19 +3,16 @@ cancel, built by the composition root as the ops tool builds it."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import time
 from typing import Any
 
 import pytest
 
-from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.clock import utc_now
 from jira_workflow.container import Container
 from jira_workflow.domain.errors import ApprovalAlreadyDecided, NoPendingApproval, RequestNotFound
-from jira_workflow.domain.requests import Decision, RequestState
+from jira_workflow.domain.requests import Decision
 from jira_workflow.models.settings import Settings
 from jira_workflow.services.operations import Operations
 from tests.functional.conftest import Workflow
@@ -44,40 +41,21 @@ def _record(workflow: Workflow, key: str) -> dict[str, Any]:
     return found
 
 
-def _pending(workflow: Workflow, updated_at: str = "2026-11-27T10:00:00.000Z") -> str:
-    """A request waiting for approval, as request_approval leaves it."""
-    key = workflow.jira.create_issue("OPS", "Need access", status="Awaiting Approval", notify=False)
-    table = RequestsTable(workflow.dynamodb, workflow.table)
-    execution = workflow.sfn.start_execution(
-        stateMachineArn=workflow.state_machine_arn, name=f"exec-{key}", input=json.dumps({})
-    )
-    table.claim(key, f"exec-{key}", f"delivery-{key}", f"webhooks/{key}/d.json", updated_at)
-    table.update(
-        key,
-        f"exec-{key}",
-        updated_at,
-        state=RequestState.AWAITING_APPROVAL,
-        execution_arn=execution["executionArn"],
-    )
-    table.store_token(key, f"exec-{key}", f"token-for-{key}", int(time.time()) + 3600)
-    return key
-
-
 def test_list_shows_requests_awaiting_approval_oldest_first(workflow: Workflow) -> None:
-    newer = _pending(workflow, "2026-11-27T12:00:00.000Z")
-    older = _pending(workflow, "2026-11-27T08:00:00.000Z")
+    newer = workflow.awaiting_approval("2026-11-27T12:00:00.000Z")
+    older = workflow.awaiting_approval("2026-11-27T08:00:00.000Z")
     found = _operations().pending()
     assert [p.record.issue_key for p in found] == [older, newer]
     assert all(p.token_expires_at and not p.token_expired for p in found)
 
 
 def test_list_filters_by_age(workflow: Workflow) -> None:
-    _pending(workflow, utc_now())
+    workflow.awaiting_approval(utc_now())
     assert _operations().pending(older_than_hours=1) == []
 
 
 def test_resend_posts_the_approval_comment_and_marks_it(workflow: Workflow) -> None:
-    key = _pending(workflow)
+    key = workflow.awaiting_approval()
     _operations().remind(key, resend=True)
     comments = workflow.jira.comments(key)
     assert comments[-1].startswith(f"Approval needed for {key}.")
@@ -86,7 +64,7 @@ def test_resend_posts_the_approval_comment_and_marks_it(workflow: Workflow) -> N
 
 
 def test_resend_writes_timestamps_in_the_workflows_format(workflow: Workflow) -> None:
-    key = _pending(workflow)
+    key = workflow.awaiting_approval()
 
     _operations().remind(key, resend=True)
 
@@ -97,7 +75,7 @@ def test_resend_writes_timestamps_in_the_workflows_format(workflow: Workflow) ->
 
 
 def test_remind_prefixes_a_reminder(workflow: Workflow) -> None:
-    key = _pending(workflow)
+    key = workflow.awaiting_approval()
     _operations().remind(key, resend=False)
     assert workflow.jira.comments(key)[-1].startswith("Reminder:")
 
@@ -110,7 +88,7 @@ def test_remind_refuses_a_request_not_awaiting_approval(workflow: Workflow) -> N
 def test_decide_on_behalf_records_the_operator_and_leaves_an_audit_note(
     workflow: Workflow,
 ) -> None:
-    key = _pending(workflow)
+    key = workflow.awaiting_approval()
     _operations().decide_on_behalf(key, Decision.APPROVED, "alice", "approver on leave")
     record = _record(workflow, key)
     assert record["state"] == "APPROVED"
@@ -123,7 +101,7 @@ def test_decide_on_behalf_records_the_operator_and_leaves_an_audit_note(
 
 
 def test_second_decision_on_behalf_is_refused(workflow: Workflow) -> None:
-    key = _pending(workflow)
+    key = workflow.awaiting_approval()
     service = _operations()
     service.decide_on_behalf(key, Decision.REJECTED, "alice", "duplicate request")
     with pytest.raises(ApprovalAlreadyDecided):
@@ -133,7 +111,7 @@ def test_second_decision_on_behalf_is_refused(workflow: Workflow) -> None:
 def test_cancel_fails_the_approval_task_so_the_workflow_reports_it(
     workflow: Workflow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    key = _pending(workflow)
+    key = workflow.awaiting_approval()
     failed: list[dict[str, Any]] = []
     container = _container()
     monkeypatch.setattr(
@@ -154,7 +132,7 @@ def test_cancel_fails_the_approval_task_so_the_workflow_reports_it(
 
 
 def test_cancel_force_stops_the_execution_and_tells_jira(workflow: Workflow) -> None:
-    key = _pending(workflow)
+    key = workflow.awaiting_approval()
     _operations().cancel(key, "alice", "bad data", force=True)
     record = _record(workflow, key)
     assert record["state"] == "FAILED"
@@ -166,7 +144,7 @@ def test_cancel_force_stops_the_execution_and_tells_jira(workflow: Workflow) -> 
 
 
 def test_cancel_force_writes_updated_at_in_the_workflows_format(workflow: Workflow) -> None:
-    key = _pending(workflow)
+    key = workflow.awaiting_approval()
 
     _operations().cancel(key, "a", "n", force=True)
 
@@ -176,7 +154,7 @@ def test_cancel_force_writes_updated_at_in_the_workflows_format(workflow: Workfl
 
 
 def test_cancel_stops_the_execution_when_no_task_of_it_waits(workflow: Workflow) -> None:
-    key = _pending(workflow)
+    key = workflow.awaiting_approval()
     workflow.dynamodb.delete_item(
         TableName=workflow.table, Key={"pk": {"S": key}, "sk": {"S": "TOKEN"}}
     )
@@ -190,7 +168,7 @@ def test_cancel_stops_the_execution_when_no_task_of_it_waits(workflow: Workflow)
 def test_cancel_refuses_a_finished_request(workflow: Workflow) -> None:
     with pytest.raises(RequestNotFound, match="no request to cancel"):
         _operations().cancel("OPS-404", "a", "n", force=False)
-    key = _pending(workflow)
+    key = workflow.awaiting_approval()
     _operations().cancel(key, "a", "n", force=True)
     with pytest.raises(RequestNotFound, match=r"no request to cancel \(FAILED\)"):
         _operations().cancel(key, "a", "again", force=True)

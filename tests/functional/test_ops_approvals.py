@@ -6,14 +6,11 @@ from __future__ import annotations
 import io
 import json
 import os
-import time
 import zipfile
 
 import boto3
 import pytest
 
-from jira_workflow.adapters.requests_table import RequestsTable
-from jira_workflow.domain.requests import RequestState
 from jira_workflow.models.settings import Settings
 from tests.functional.conftest import REGION, Workflow
 from workflow_tools.ops import approvals
@@ -45,25 +42,6 @@ def _deploy(**overrides: str) -> None:
         Code={"ZipFile": code.getvalue()},
         Environment={"Variables": environment},
     )
-
-
-def _pending(workflow: Workflow, updated_at: str = "2026-11-27T10:00:00.000Z") -> str:
-    """A request waiting for approval, as request_approval leaves it."""
-    key = workflow.jira.create_issue("OPS", "Need access", status="Awaiting Approval", notify=False)
-    table = RequestsTable(workflow.dynamodb, workflow.table)
-    execution = workflow.sfn.start_execution(
-        stateMachineArn=workflow.state_machine_arn, name=f"exec-{key}", input=json.dumps({})
-    )
-    table.claim(key, f"exec-{key}", f"delivery-{key}", f"webhooks/{key}/d.json", updated_at)
-    table.update(
-        key,
-        f"exec-{key}",
-        updated_at,
-        state=RequestState.AWAITING_APPROVAL,
-        execution_arn=execution["executionArn"],
-    )
-    table.store_token(key, f"exec-{key}", f"token-for-{key}", int(time.time()) + 3600)
-    return key
 
 
 def test_jira_client_reads_the_bot_secret_as_the_functions_do(workflow: Workflow) -> None:
@@ -105,7 +83,7 @@ def test_operator_container_needs_a_deployed_function(workflow: Workflow) -> Non
 
 def test_cli_list_prints_a_table(workflow: Workflow, capsys: pytest.CaptureFixture[str]) -> None:
     _deploy()
-    key = _pending(workflow)
+    key = workflow.awaiting_approval()
     code = approvals.main(
         [
             *TARGET_ARGS,
@@ -131,7 +109,7 @@ def test_cli_list_prints_a_table(workflow: Workflow, capsys: pytest.CaptureFixtu
 
 def test_cli_decide_goes_through_the_workflows_services(workflow: Workflow) -> None:
     _deploy()
-    key = _pending(workflow)
+    key = workflow.awaiting_approval()
 
     code = approvals.main(
         [*TARGET_ARGS, "decide", key, "rejected", "--operator", "bob", "--note", "dup"]
@@ -147,7 +125,7 @@ def test_cli_decide_goes_through_the_workflows_services(workflow: Workflow) -> N
 
 def test_cli_remind_resends_every_pending_request(workflow: Workflow) -> None:
     _deploy()
-    keys = [_pending(workflow), _pending(workflow)]
+    keys = [workflow.awaiting_approval(), workflow.awaiting_approval()]
 
     code = approvals.main([*TARGET_ARGS, "remind", "--older-than-hours", "1", "--resend"])
 
