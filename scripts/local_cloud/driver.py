@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,13 +17,9 @@ from typing import Any
 import boto3
 import requests
 
+from local_cloud.fake_jira.fake import FakeJira
 from local_cloud.process import REPO_ROOT, ReadyProcess
 from local_cloud.stack import JIRA_EMAIL_ENV, JIRA_TOKEN_ENV
-
-if str(REPO_ROOT / "lambdas") not in sys.path:
-    sys.path.append(str(REPO_ROOT / "lambdas"))  # the fake Jira renders ADF with it
-
-from local_cloud.fake_jira import FakeJira
 
 TERMINAL_STATES = frozenset({"REJECTED", "FULFILLED", "APPROVAL_TIMED_OUT", "FAILED"})
 

@@ -198,12 +198,7 @@ class LocalStack:
         return variables
 
     def _start_fake_jira(self) -> str:
-        # The fake renders ADF with the package's own helpers, from the source tree; the
-        # functions still run the package from the deployed zip (see CodeStore).
-        lambdas = str(REPO_ROOT / "lambdas")
-        if lambdas not in sys.path:
-            sys.path.append(lambdas)
-        from local_cloud.fake_jira import FakeJira
+        from local_cloud.fake_jira.fake import FakeJira
 
         self.progress("starting the fake Jira")
         self.fake_jira = FakeJira(

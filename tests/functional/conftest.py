@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from jira_workflow.domain.signature import sign
 from local_cloud.dynamodb_atomic import patch_atomic_dynamodb_writes
-from local_cloud.fake_jira import FakeJira
+from local_cloud.fake_jira.fake import FakeJira
 from statemachine import render
 from tests.support.external_api_server import ExternalApiServer
 

@@ -14,7 +14,10 @@ from typing import Any
 
 import pytest
 
-from local_cloud.fake_jira import FakeJira, JqlError, JqlFilter, Workflow, sign
+from local_cloud.fake_jira.fake import FakeJira
+from local_cloud.fake_jira.jql import JqlError, JqlFilter
+from local_cloud.fake_jira.model import Workflow
+from local_cloud.fake_jira.webhooks import sign
 
 SECRET = "webhook-secret-for-tests"
 
