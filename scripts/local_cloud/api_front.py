@@ -21,8 +21,10 @@ from typing import Any
 
 from moto.apigateway.models import APIGatewayBackend, RestAPI, apigateway_backends
 from moto.awslambda.models import lambda_backends
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
+
+from local_cloud.wsgi_server import make_threaded_server
 
 FUNCTION_ARN_IN_URI = re.compile(
     r"functions/(arn:[^/]+:lambda:[^/]+:\d+:function:[^/]+)/invocations"
@@ -244,7 +246,7 @@ class ApiGatewayFront:
         self.account_id = account_id
         self.region = region
         self.invoke = invoke or self._invoke_moto_function
-        self._server: BaseWSGIServer = make_server(host, port, self.wsgi_app, threaded=True)
+        self._server: BaseWSGIServer = make_threaded_server(host, port, self.wsgi_app)
         self._thread: threading.Thread | None = None
 
     @property

@@ -18,7 +18,7 @@ import requests
 
 from local_cloud import REPO_ROOT
 from local_cloud.clients import emulator_client
-from local_cloud.fake_jira import FakeJira
+from local_cloud.fake_jira.fake import FakeJira
 from local_cloud.process import ReadyProcess
 from local_cloud.stack import JIRA_EMAIL_ENV, JIRA_TOKEN_ENV
 

@@ -22,13 +22,14 @@ from typing import Any, TextIO
 
 from moto.core.config import default_user_config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
 from local_cloud import moto_patches
 from local_cloud.api_front import ApiGatewayFront
 from local_cloud.faults import FaultPlan
 from local_cloud.lambda_runner import CodeStore, InProcessLambdaRunner
+from local_cloud.wsgi_server import make_threaded_server
 
 ControlRoute = Callable[[Request, list[str]], tuple[int, Any]]
 ACCOUNT_ID = "123456789012"  # moto's default account: what STS answers to fake credentials
@@ -101,7 +102,7 @@ class Emulator:
         )
         moto_patches.apply_all(runner, self.faults)
         self.api.start()
-        self._control = make_server(self.host, self._control_port, self._control_app, True)
+        self._control = make_threaded_server(self.host, self._control_port, self._control_app)
         threading.Thread(target=self._control.serve_forever, name="control", daemon=True).start()
         self.endpoints = EmulatorEndpoints(
             aws=aws_url,

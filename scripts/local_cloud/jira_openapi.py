@@ -47,7 +47,7 @@ class JiraCall(NamedTuple):
 def calls_in_use() -> frozenset[JiraCall]:
     """What the product's client calls and the fake Jira serves: the trimmed spec's scope."""
     from jira_workflow.adapters.jira import JIRA_OPERATIONS
-    from local_cloud.fake_jira import SERVED_CALLS  # the fake imports this module
+    from local_cloud.fake_jira.api import SERVED_CALLS  # the fake imports this module
 
     return frozenset(
         {JiraCall(op.method, op.path_template) for op in JIRA_OPERATIONS} | set(SERVED_CALLS)

@@ -8,6 +8,7 @@ underneath fails a test naming the patch instead of breaking the local stack sil
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -84,6 +85,18 @@ def patch_async_invoke_in_background() -> None:
         return ""
 
     _patch(LambdaFunction, "invoke", invoke, "async_invoke_in_background")
+
+
+# ---- The server --------------------------------------------------------------------------
+
+
+def patch_moto_server_no_delay() -> None:
+    """moto's server answers with werkzeug's handler, Nagle's algorithm on: a small write
+    behind an unacknowledged one can wait for the client's delayed ACK (about 40 ms)."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    MotoRequestHandler.disable_nagle_algorithm = True
+    APPLIED.append("moto_server_no_delay")
 
 
 # ---- Step Functions --------------------------------------------------------------------
@@ -198,6 +211,68 @@ def patch_start_execution_names_and_faults(faults: FaultPlan) -> None:
     )
 
 
+# Executions a load test keeps running at once, each of whose Task states may be calling.
+_ASL_CLIENT_POOL_SIZE = 128
+
+
+def patch_reuse_asl_task_clients() -> None:
+    """moto's ASL interpreter builds a new boto3 client for every Task state it runs
+    (`boto_client_for`): botocore's model loading each time, on every execution. Those
+    clients differ only by service, region and endpoint, and a botocore client is
+    thread-safe once built, so share one per (service, region, endpoint)."""
+    from moto.core.models import botocore_stubber
+    from moto.settings import moto_server_port
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    original = boto_client.boto_client_for
+    clients: dict[tuple[str, str, str | None], Any] = {}
+    lock = threading.Lock()
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        # moto's own choice: in-process when its decorator intercepts, else this server.
+        endpoint_url = (
+            None if botocore_stubber.enabled else f"http://localhost:{moto_server_port()}"
+        )
+        key = (service, region, endpoint_url)
+        with lock:  # boto3's default session is not safe to build clients from in parallel
+            if key not in clients:
+                clients[key] = _asl_task_client(service, region, endpoint_url)
+            return clients[key]
+
+    # Each task module bound the function by name when it was imported; modules imported
+    # later read the patched one from `boto_client`.
+    for module in list(sys.modules.values()):
+        if getattr(module, "boto_client_for", None) is original and module is not boto_client:
+            module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
+    _patch(boto_client, "boto_client_for", boto_client_for, "reuse_asl_task_clients")
+
+
+def _asl_task_client(service: str, region: str, endpoint_url: str | None) -> Any:
+    """The client moto 5.2.5's `boto_client_for` builds, with a connection pool sized for
+    concurrent executions: one shared client must not drop connections at every burst."""
+    import boto3
+    from botocore.config import Config
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+
+    timeout = TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS
+    config = Config(
+        parameter_validation=False,
+        retries={"max_attempts": 0, "total_max_attempts": 1},
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        max_pool_connections=_ASL_CLIENT_POOL_SIZE,
+    )
+    build: Callable[..., Any] = boto3.client  # the service is a runtime value, not a literal
+    return build(
+        service_name=service,
+        region_name=region,
+        aws_access_key_id="ak",
+        aws_secret_access_key="sk",  # noqa: S106 - moto's fixed local credentials
+        endpoint_url=endpoint_url,
+        config=config,
+    )
+
+
 # ---- S3 ------------------------------------------------------------------------------
 
 
@@ -257,6 +332,8 @@ def apply_all(runner: InProcessLambdaRunner, faults: FaultPlan) -> list[str]:
         patch_list_state_machine_versions()
         patch_send_task_failure_keeps_cause()
         patch_start_execution_names_and_faults(faults)
+        patch_reuse_asl_task_clients()
+        patch_moto_server_no_delay()
         patch_bucket_policy_sees_tls()
         patch_atomic_dynamodb_writes()
         APPLIED.append("atomic_dynamodb_writes")

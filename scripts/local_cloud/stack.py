@@ -202,7 +202,7 @@ class LocalStack:
         return variables
 
     def _start_fake_jira(self) -> str:
-        from local_cloud.fake_jira import FakeJira
+        from local_cloud.fake_jira.fake import FakeJira
 
         self.progress("starting the fake Jira")
         self.fake_jira = FakeJira(

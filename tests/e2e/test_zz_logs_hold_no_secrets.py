@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from local_cloud.driver import LocalStackSession
-from local_cloud.fake_jira import sign
+from local_cloud.fake_jira.webhooks import sign
 
 pytestmark = pytest.mark.e2e
 

@@ -18,7 +18,7 @@ from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.domain.requests import RequestState
 from jira_workflow.domain.signature import sign
 from local_cloud.dynamodb_atomic import patch_atomic_dynamodb_writes
-from local_cloud.fake_jira import FakeJira
+from local_cloud.fake_jira.fake import FakeJira
 from local_cloud.statemachine import render
 from tests.support.external_api_server import ExternalApiServer
 

@@ -99,3 +99,9 @@ def test_emulator_reports_every_patch_applied(emulator: dict[str, Any]) -> None:
         "start_execution_names_and_faults",
         "atomic_dynamodb_writes",
     }
+
+
+def test_emulator_applies_the_local_loop_patches(emulator: dict[str, Any]) -> None:
+    health = requests.get(f"{emulator['control']}/health", timeout=5).json()
+
+    assert {"reuse_asl_task_clients", "moto_server_no_delay"} <= set(health["patches"])

@@ -1,6 +1,7 @@
 """Step Functions in the emulator executes ASL against in-process Lambdas, and answers the
 calls moto lacks (patches validate_state_machine_definition, reject_invalid_definitions,
-list_state_machine_versions, send_task_failure_keeps_cause, start_execution_names_and_faults).
+list_state_machine_versions, send_task_failure_keeps_cause, start_execution_names_and_faults,
+reuse_asl_task_clients).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
+from local_cloud import moto_patches
 from local_cloud.test_support import ROLE_ARN, client, create_sample_function, running_emulator
 
 LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
@@ -269,3 +272,33 @@ def test_fault_plan_throttles_start_execution(emulator: dict[str, Any]) -> None:
 
 def set_faults(endpoints: dict[str, Any], plan: dict[str, float]) -> None:
     requests.put(f"{endpoints['control']}/faults", json=plan, timeout=5).raise_for_status()
+
+
+@pytest.fixture
+def asl_client_patch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """patch_reuse_asl_task_clients applied here, and undone after the test."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    monkeypatch.setattr(moto_patches, "APPLIED", [])
+    for module in (boto_client, lambda_eval_utils):
+        monkeypatch.setattr(module, "boto_client_for", module.boto_client_for)
+    monkeypatch.setattr(boto_client, "boto_client_for_moto", None, raising=False)
+    moto_patches.patch_reuse_asl_task_clients()
+    yield boto_client
+
+
+def test_asl_tasks_share_one_client_per_service_and_region(asl_client_patch: Any) -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    build = asl_client_patch.boto_client_for
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        clients = list(pool.map(lambda _: build(region="us-east-1", service="lambda"), range(8)))
+
+    assert all(c is clients[0] for c in clients)
+    # moto's module has no __all__; the patch rebinds the name there on purpose.
+    rebound: Any = getattr(lambda_eval_utils, "boto_client_for")  # noqa: B009
+    assert rebound("us-east-1", "lambda") is clients[0]
+    assert build(region="eu-west-1", service="lambda") is not clients[0]
+    assert build(region="us-east-1", service="sqs") is not clients[0]
+    assert moto_patches.APPLIED == ["reuse_asl_task_clients"]

@@ -14,7 +14,10 @@ from typing import Any
 
 import pytest
 
-from local_cloud.fake_jira import FakeJira, JqlError, JqlFilter, Workflow, sign
+from local_cloud.fake_jira.fake import FakeJira
+from local_cloud.fake_jira.jql import JqlError, JqlFilter
+from local_cloud.fake_jira.model import Workflow
+from local_cloud.fake_jira.webhooks import sign
 
 SECRET = "webhook-secret-for-tests"
 
@@ -281,7 +284,7 @@ def test_calls_outside_the_committed_spec_get_400_naming_the_call(jira: FakeJira
 
 
 def test_unimplemented_calls_get_501_when_spec_checks_are_off(jira: FakeJira) -> None:
-    jira.validate_against_spec = False
+    jira.api.validate_against_spec = False
     status, _, _ = jira.handle(
         "DELETE", "/rest/api/3/issue/OPS-1", {"Authorization": _basic(jira)}, b""
     )

@@ -9,7 +9,7 @@ import requests
 
 from jira_workflow.adapters.jira import JiraClient, JiraCredentials
 from jira_workflow.domain.errors import JiraIssueNotFound, JiraRequestRejected, JiraUnavailable
-from local_cloud.fake_jira import FakeJira
+from local_cloud.fake_jira.fake import FakeJira
 
 EMAIL = "bot@acme.test"
 TOKEN = "fake-token-for-tests"

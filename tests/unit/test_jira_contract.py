@@ -22,7 +22,8 @@ import responses
 
 from jira_workflow.adapters.jira import JIRA_OPERATIONS, JiraClient, JiraCredentials, JiraOperation
 from local_cloud import jira_openapi
-from local_cloud.fake_jira import SERVED_CALLS, FakeJira
+from local_cloud.fake_jira.api import SERVED_CALLS
+from local_cloud.fake_jira.fake import FakeJira
 from local_cloud.jira_openapi import JiraCall, calls_in_use, validate_request, validate_response
 from workflow_tools import jira_spec
 

@@ -84,36 +84,3 @@ def _walk(node: object, lines: list[str], current: list[str]) -> None:
 def _end_line(lines: list[str], current: list[str]) -> None:
     lines.append("".join(current))
     current.clear()
-
-
-def adf_problems(document: object) -> list[str]:
-    """Structural checks Jira applies to an ADF body (the OpenAPI spec leaves `body`
-    untyped, so the fake uses these to reject what real Jira would answer 400 to)."""
-    if not isinstance(document, dict):
-        return ["body must be an ADF document object"]
-    problems: list[str] = []
-    if document.get("type") != "doc":
-        problems.append("body.type must be 'doc'")
-    if document.get("version") != 1:
-        problems.append("body.version must be 1")
-    if not isinstance(document.get("content"), list):
-        problems.append("body.content must be an array")
-    else:
-        _node_problems(document["content"], "body.content", problems)
-    return problems
-
-
-def _node_problems(nodes: list[Any], where: str, problems: list[str]) -> None:
-    for index, node in enumerate(nodes):
-        path = f"{where}[{index}]"
-        if not isinstance(node, dict) or not isinstance(node.get("type"), str):
-            problems.append(f"{path} must be an object with a string 'type'")
-            continue
-        if node["type"] == "text" and not node.get("text"):
-            problems.append(f"{path}: text nodes must have non-empty 'text'")
-        children = node.get("content")
-        if children is not None:
-            if isinstance(children, list):
-                _node_problems(children, f"{path}.content", problems)
-            else:
-                problems.append(f"{path}.content must be an array")

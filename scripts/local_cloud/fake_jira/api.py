@@ -1,0 +1,230 @@
+"""The REST v3 calls the workflow makes, answered from an `IssueStore`.
+
+Every request is checked against Atlassian's OpenAPI spec (`jira_openapi`) and answered
+400 with the problems when it does not match, so code tested against the fake cannot
+drift from the real API; what the fake answers is checked too (`response_problems`).
+Injected faults and latency come first, as a failing Jira answers before anything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from local_cloud.fake_jira import rest
+from local_cloud.fake_jira.adf import adf_problems
+from local_cloud.fake_jira.jql import JqlError, JqlFilter
+from local_cloud.fake_jira.model import FakeUser, IssueStore
+from local_cloud.jira_openapi import JiraCall, validate_request, validate_response
+
+_NOT_FOUND = "Issue does not exist or you do not have permission to see it."
+_MAX_PAGE = 100
+
+# Every REST operation the fake answers, and the method that answers it. The committed
+# OpenAPI document holds exactly these and the client's calls (tests/unit/test_jira_contract.py).
+_ANSWERED_BY: dict[JiraCall, str] = {
+    JiraCall("GET", "/rest/api/3/issue/{issueIdOrKey}"): "_get_issue",
+    JiraCall("GET", "/rest/api/3/issue/{issueIdOrKey}/transitions"): "_get_transitions",
+    JiraCall("POST", "/rest/api/3/issue/{issueIdOrKey}/transitions"): "_post_transition",
+    JiraCall("GET", "/rest/api/3/issue/{issueIdOrKey}/comment"): "_get_comments",
+    JiraCall("POST", "/rest/api/3/issue/{issueIdOrKey}/comment"): "_post_comment",
+    JiraCall("POST", "/rest/api/3/search/jql"): "_search",
+}
+SERVED_CALLS: tuple[JiraCall, ...] = tuple(_ANSWERED_BY)
+
+
+def _path_pattern(template: str) -> re.Pattern[str]:
+    """`/issue/{issueIdOrKey}` -> a regex whose groups are the path parameters, in order."""
+    return re.compile(re.sub(r"\\\{[^}]+\\\}", "([^/]+)", re.escape(template)))
+
+
+# (status, extra headers, JSON body or None)
+Answer = tuple[int, dict[str, str], object]
+RouteAction = Callable[..., tuple[int, object]]
+
+
+@dataclass
+class _Fault:
+    status: int
+    retry_after: float | None
+
+    def answer(self) -> Answer:
+        extra = {} if self.retry_after is None else {"Retry-After": f"{self.retry_after:g}"}
+        return self.status, extra, rest.errors(f"Injected fault: HTTP {self.status}")
+
+
+class InjectedFaults:
+    """Test knobs: fail the next calls with a status, or slow every call down."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[_Fault] = []
+        self.latency = 0.0
+
+    def fail_next(self, count: int, status: int, retry_after: float | None) -> None:
+        with self._lock:
+            self._faults.extend(_Fault(status, retry_after) for _ in range(count))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            self.latency = 0.0
+
+    def take(self) -> tuple[_Fault | None, float]:
+        """The fault for this call, if any, and how long to wait before answering."""
+        with self._lock:
+            return (self._faults.pop(0) if self._faults else None), self.latency
+
+
+class RestApi:
+    def __init__(
+        self,
+        store: IssueStore,
+        api_user: FakeUser,
+        base_url: Callable[[], str],
+        credentials: Callable[[], str],
+        *,
+        validate_against_spec: bool,
+    ) -> None:
+        self.store = store
+        self.api_user = api_user
+        self.faults = InjectedFaults()
+        self.validate_against_spec = validate_against_spec
+        # What the fake answered that the spec does not allow: tests assert it stays empty.
+        self.response_problems: list[str] = []
+        self._base_url = base_url
+        self._credentials = credentials  # "email:api_token", read per call as tests may swap them
+        self._routes: list[tuple[str, re.Pattern[str], RouteAction]] = [
+            (call.method, _path_pattern(call.template), getattr(self, action))
+            for call, action in _ANSWERED_BY.items()
+        ]
+
+    def handle(self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes) -> Answer:
+        """Answer one REST call: (status, extra headers, JSON body or None)."""
+        fault, latency = self.faults.take()
+        if latency:
+            time.sleep(latency)
+        if fault is not None:
+            return fault.answer()
+        if not self._authorised(headers.get("Authorization", "")):
+            return (
+                401,
+                {"WWW-Authenticate": 'Basic realm="protected-area"'},
+                rest.errors("Client must be authenticated to access this resource."),
+            )
+        split = urlsplit(raw_path)
+        if self.validate_against_spec:
+            problems = validate_request(
+                method, split.path, parse_qs(split.query), body, headers.get("Content-Type")
+            )
+            if problems:
+                return 400, {}, {"errorMessages": problems, "errors": {}}
+        query = {k: v[-1] for k, v in parse_qs(split.query).items()}
+        status, extra, answer = self._route(method, split.path, query, body)
+        if status < 300 and self.validate_against_spec:
+            self.response_problems.extend(validate_response(method, split.path, status, answer))
+        return status, extra, answer
+
+    def _authorised(self, header: str) -> bool:
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            decoded = base64.b64decode(encoded, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return hmac.compare_digest(decoded.encode(), self._credentials().encode())
+
+    def _route(self, method: str, path: str, query: Mapping[str, str], body: bytes) -> Answer:
+        payload = json.loads(body) if body else {}
+        for route_method, pattern, action in self._routes:
+            match = pattern.fullmatch(path.rstrip("/"))
+            if match and method == route_method:
+                with self.store.lock:
+                    try:
+                        status, answer = action(*match.groups(), query=query, body=payload)
+                    except KeyError:
+                        status, answer = 404, rest.errors(_NOT_FOUND)
+                return status, {}, answer
+        return 501, {}, rest.errors(f"The fake does not implement {method} {path}")
+
+    # ---- Routes (called holding the store's lock) -----------------------------------
+
+    def _get_issue(self, key: str, *, query: Mapping[str, str], body: object) -> tuple[int, object]:
+        fields = rest.field_list(query.get("fields"), default="*all")
+        issue = self.store.issue(key)
+        return 200, rest.issue_json(issue, self.store.workflow, self._base_url(), fields)
+
+    def _get_transitions(
+        self, key: str, *, query: Mapping[str, str], body: object
+    ) -> tuple[int, object]:
+        workflow = self.store.workflow
+        available = workflow.available_from(self.store.issue(key).status)
+        return 200, {
+            "expand": "transitions",
+            "transitions": [rest.transition_json(t, workflow) for t in available],
+        }
+
+    def _post_transition(
+        self, key: str, *, query: Mapping[str, str], body: Mapping[str, Any]
+    ) -> tuple[int, object]:
+        issue = self.store.issue(key)
+        wanted = str((body.get("transition") or {}).get("id", ""))
+        available = self.store.workflow.available_from(issue.status)
+        chosen = next((t for t in available if t.id == wanted), None)
+        if chosen is None:
+            return 400, rest.errors(f"Transition id '{wanted}' is not valid for this issue.")
+        self.store.move(issue, chosen.to_status, self.api_user)
+        return 204, None
+
+    def _get_comments(
+        self, key: str, *, query: Mapping[str, str], body: object
+    ) -> tuple[int, object]:
+        base_url = self._base_url()
+        comments = [rest.comment_json(key, c, base_url) for c in self.store.issue(key).comments]
+        return 200, {
+            "comments": comments,
+            "startAt": 0,
+            "maxResults": len(comments),
+            "total": len(comments),
+        }
+
+    def _post_comment(
+        self, key: str, *, query: Mapping[str, str], body: Mapping[str, Any]
+    ) -> tuple[int, object]:
+        issue = self.store.issue(key)
+        # The spec leaves `body` untyped; real Jira rejects a body that is not valid ADF.
+        problems = adf_problems(body.get("body"))
+        if problems:
+            return 400, {"errorMessages": [], "errors": {"comment": "; ".join(problems)}}
+        comment = self.store.add_comment(issue, body["body"], self.api_user)
+        return 201, rest.comment_json(key, comment, self._base_url())
+
+    def _search(self, *, query: Mapping[str, str], body: Mapping[str, Any]) -> tuple[int, object]:
+        try:
+            matches = JqlFilter.parse(str(body.get("jql", ""))).select(self.store.issues.values())
+        except JqlError as exc:
+            return 400, rest.errors(f"Error in the JQL Query: {exc}")
+        start = rest.decode_page_token(body.get("nextPageToken"))
+        if start is None:
+            return 400, rest.errors("The provided next page token is invalid or expired.")
+        size = max(1, min(int(body.get("maxResults", 50)), _MAX_PAGE))
+        fields = list(body.get("fields") or ["id"])
+        base_url = self._base_url()
+        page = matches[start : start + size]
+        answer: dict[str, Any] = {
+            "issues": [rest.issue_json(i, self.store.workflow, base_url, fields) for i in page],
+            "isLast": start + size >= len(matches),
+        }
+        if not answer["isLast"]:
+            answer["nextPageToken"] = rest.encode_page_token(start + size)
+        return 200, answer

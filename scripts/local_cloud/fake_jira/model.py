@@ -1,0 +1,233 @@
+"""What a fake Jira site holds: projects, users, issues, comments and one workflow.
+
+`IssueStore` owns every change under one lock and reports each one as an event, so a
+person's move in the UI and a REST transition fire the same webhook.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from local_cloud.fake_jira.adf import text_to_adf
+
+DEFAULT_STATUSES: tuple[str, ...] = (
+    "To Do",
+    "Submitted",
+    "Awaiting Approval",
+    "Approved",
+    "Rejected",
+    "Done",
+    "Failed",
+)
+# Global transitions (available from every status but their own target), as in a
+# simple team-managed Jira workflow.
+DEFAULT_TRANSITIONS: tuple[tuple[str, str], ...] = (
+    ("Submit", "Submitted"),
+    ("Request approval", "Awaiting Approval"),
+    ("Approve", "Approved"),
+    ("Reject", "Rejected"),
+    ("Complete", "Done"),
+    ("Fail", "Failed"),
+    ("Reopen", "To Do"),
+)
+ISSUE_CREATED = "jira:issue_created"
+ISSUE_UPDATED = "jira:issue_updated"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FakeUser:
+    account_id: str
+    display_name: str
+    email: str = ""
+
+    def to_api(self) -> dict[str, Any]:
+        return {"accountId": self.account_id, "displayName": self.display_name, "active": True}
+
+
+@dataclass(frozen=True)
+class Transition:
+    id: str
+    name: str
+    to_status: str
+
+
+@dataclass
+class Workflow:
+    statuses: tuple[str, ...] = DEFAULT_STATUSES
+    transitions: tuple[Transition, ...] = ()
+
+    @classmethod
+    def default(cls) -> Workflow:
+        return cls.build(DEFAULT_STATUSES, DEFAULT_TRANSITIONS)
+
+    @classmethod
+    def build(cls, statuses: Sequence[str], transitions: Iterable[tuple[str, str]]) -> Workflow:
+        built = tuple(
+            Transition(id=str(11 + 10 * i), name=name, to_status=to)
+            for i, (name, to) in enumerate(transitions)
+        )
+        unknown = {t.to_status for t in built} - set(statuses)
+        if unknown:
+            raise ValueError(f"transitions lead to unknown statuses: {sorted(unknown)}")
+        return cls(statuses=tuple(statuses), transitions=built)
+
+    def status_id(self, name: str) -> str:
+        return str(10000 + self.statuses.index(name))
+
+    def available_from(self, status: str) -> list[Transition]:
+        return [t for t in self.transitions if t.to_status != status]
+
+
+@dataclass
+class FakeComment:
+    id: str
+    body: dict[str, Any]
+    author: FakeUser
+    created: datetime
+
+
+@dataclass
+class FakeIssue:
+    id: str
+    key: str
+    project_key: str
+    summary: str
+    description: dict[str, Any] | None
+    issue_type: str
+    status: str
+    labels: list[str]
+    reporter: FakeUser
+    priority: str
+    created: datetime
+    updated: datetime
+    comments: list[FakeComment] = field(default_factory=list)
+
+
+# (event name, issue, who did it, changelog or None): what a webhook is built from.
+EventListener = Callable[[str, FakeIssue, FakeUser, dict[str, Any] | None], None]
+
+
+class IssueStore:
+    """The site's projects, users and issues. Callers that read several things at once
+    hold `lock`; it is re-entrant, so they may call the methods below while holding it."""
+
+    def __init__(self, workflow: Workflow, on_event: EventListener) -> None:
+        self.workflow = workflow
+        self.lock = threading.RLock()
+        self.issues: dict[str, FakeIssue] = {}
+        self._on_event = on_event
+        self._projects: dict[str, itertools.count[int]] = {}
+        self._users: dict[str, FakeUser] = {}
+        # One sequence for issue, comment and changelog ids, as in a small Jira site.
+        self._ids = itertools.count(10001)
+
+    def next_id(self) -> str:
+        return str(next(self._ids))
+
+    def add_project(self, key: str) -> None:
+        with self.lock:
+            self._projects.setdefault(key, itertools.count(1))
+
+    def add_user(self, user: FakeUser) -> None:
+        with self.lock:
+            self._users[user.display_name] = user
+
+    def user(self, display_name: str) -> FakeUser:
+        """The user with that display name, created on first use."""
+        with self.lock:
+            if display_name not in self._users:
+                account = f"557058:{uuid.uuid5(uuid.NAMESPACE_URL, display_name)}"
+                self._users[display_name] = FakeUser(account, display_name)
+            return self._users[display_name]
+
+    def issue(self, key: str) -> FakeIssue:
+        """The issue with that key (any case); KeyError when there is none."""
+        issue = self.issues.get(key.upper())
+        if issue is None:
+            raise KeyError(key)
+        return issue
+
+    def create_issue(
+        self,
+        project: str,
+        summary: str,
+        *,
+        issue_type: str,
+        status: str | None,
+        description: str,
+        labels: Sequence[str],
+        reporter: str,
+        priority: str,
+        notify: bool,
+    ) -> FakeIssue:
+        status = status or self.workflow.statuses[0]
+        self._require_status(status)
+        with self.lock:
+            if project not in self._projects:
+                raise ValueError(f"unknown project {project!r}")
+            created = now()
+            issue = FakeIssue(
+                id=self.next_id(),
+                key=f"{project}-{next(self._projects[project])}",
+                project_key=project,
+                summary=summary,
+                description=text_to_adf(description) if description else None,
+                issue_type=issue_type,
+                status=status,
+                labels=list(labels),
+                reporter=self.user(reporter),
+                priority=priority,
+                created=created,
+                updated=created,
+            )
+            self.issues[issue.key] = issue
+            if notify:
+                self._on_event(ISSUE_CREATED, issue, issue.reporter, None)
+            return issue
+
+    def move(self, issue: FakeIssue, to_status: str, actor: FakeUser) -> None:
+        """Change the status and fire `jira:issue_updated` with the status changelog."""
+        self._require_status(to_status)
+        with self.lock:
+            previous = issue.status
+            issue.status = to_status
+            issue.updated = now()
+            changelog = self._status_changelog(previous, to_status)
+            self._on_event(ISSUE_UPDATED, issue, actor, changelog)
+
+    def add_comment(self, issue: FakeIssue, body: dict[str, Any], author: FakeUser) -> FakeComment:
+        with self.lock:
+            comment = FakeComment(self.next_id(), body, author, now())
+            issue.comments.append(comment)
+            issue.updated = comment.created
+            return comment
+
+    def _require_status(self, status: str) -> None:
+        if status not in self.workflow.statuses:
+            raise ValueError(f"unknown status {status!r}")
+
+    def _status_changelog(self, previous: str, to_status: str) -> dict[str, Any]:
+        return {
+            "id": self.next_id(),
+            "items": [
+                {
+                    "field": "status",
+                    "fieldtype": "jira",
+                    "fieldId": "status",
+                    "from": self.workflow.status_id(previous),
+                    "fromString": previous,
+                    "to": self.workflow.status_id(to_status),
+                    "toString": to_status,
+                }
+            ],
+        }
