@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.abc
+import importlib.machinery
 import io
 import json
 import sys
@@ -18,10 +20,11 @@ import tempfile
 import threading
 import time
 import traceback
+import types
 import uuid
 import zipfile
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,43 +135,67 @@ class CodeHashes:
         return digest
 
 
-class CodeStore:
-    """Extracts each distinct code zip once and makes its packages importable.
+class _DeployedPackages(importlib.abc.MetaPathFinder):
+    """Finds top-level packages in the folders of extracted zips, as Lambda's /var/task does.
 
-    The handler's own top-level package (e.g. `jira_workflow`) is imported from the zip,
-    ahead of anything else on `sys.path` (a source checkout included); the zip's bundled
-    dependencies go at the end, so compiled ones (pydantic_core) resolve from the running
-    venv first: the zip may hold wheels for Lambda's platform rather than this one.
+    Two instances: one first on `sys.meta_path` for the handlers' own packages (the deployed
+    code wins over a source checkout or an editable install), one last for the zips' bundled
+    dependencies (compiled ones such as pydantic_core resolve from the running venv first:
+    the zip may hold wheels for Lambda's platform rather than this one).
+    """
+
+    def __init__(self) -> None:
+        self.folder_of: dict[str, Path] = {}  # top-level package -> folder that holds it
+        self.folders: list[Path] = []  # searched in order for any other top-level name
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: types.ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if path is not None:  # a submodule: its package's __path__ already points home
+            return None
+        folder = self.folder_of.get(fullname)
+        search = [folder] if folder is not None else self.folders
+        return importlib.machinery.PathFinder.find_spec(fullname, [str(f) for f in search])
+
+
+_HANDLER_PACKAGES = _DeployedPackages()
+_BUNDLED_DEPENDENCIES = _DeployedPackages()
+
+
+def _install_finders() -> None:
+    if _HANDLER_PACKAGES not in sys.meta_path:
+        sys.meta_path.insert(0, _HANDLER_PACKAGES)
+    if _BUNDLED_DEPENDENCIES not in sys.meta_path:
+        sys.meta_path.append(_BUNDLED_DEPENDENCIES)
+
+
+class CodeStore:
+    """Extracts each distinct code zip once and imports its packages from there.
+
+    The handler's own top-level package (e.g. `jira_workflow`) comes from the zip of the
+    function being invoked; the zips' other packages are found only when nothing else has
+    them (`_DeployedPackages`).
     """
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = root or Path(tempfile.mkdtemp(prefix="local-cloud-code-"))
         self._lock = threading.Lock()
-        self._package_owner: dict[str, Path] = {}
         self._hashes = CodeHashes()
 
     def ensure_importable(self, code: bytes, handler: str) -> None:
         """Extract `code` if new; (re)load the handler's top-level package from it."""
         package = handler.split(".", 1)[0]
         with self._lock:
+            _install_finders()
             digest = self._hashes.of(code)
-            front = self.root / f"{digest}-{package}"
-            if self._package_owner.get(package) == front:
-                return
             extracted = self._extract(code, digest)
-            front.mkdir(parents=True, exist_ok=True)
-            link = front / package
-            if not link.exists() and (extracted / package).exists():
-                link.symlink_to(extracted / package, target_is_directory=True)
-            old_front = self._package_owner.get(package)
-            if old_front is not None and str(old_front) in sys.path:
-                sys.path.remove(str(old_front))
-            sys.path.insert(0, str(front))
-            if str(extracted) not in sys.path:
-                sys.path.append(str(extracted))
-            _forget_modules_outside(package, front)
+            if _HANDLER_PACKAGES.folder_of.get(package) == extracted:
+                return
+            _HANDLER_PACKAGES.folder_of[package] = extracted
+            if extracted not in _BUNDLED_DEPENDENCIES.folders:
+                _BUNDLED_DEPENDENCIES.folders.append(extracted)
+            _forget_modules_outside(package, extracted)
             importlib.invalidate_caches()
-            self._package_owner[package] = front
 
     def _extract(self, code: bytes, digest: str) -> Path:
         folder = self.root / digest
@@ -179,12 +206,12 @@ class CodeStore:
         return folder
 
 
-def _forget_modules_outside(package: str, front: Path) -> None:
+def _forget_modules_outside(package: str, home: Path) -> None:
     """Drop modules of `package` loaded from elsewhere (old code, a source checkout), so
     the next import reads the deployed code; existing references keep working."""
     for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
         origin = getattr(sys.modules[name], "__file__", None) or ""
-        if not origin.startswith(str(front)):
+        if not origin.startswith(f"{home}/"):
             del sys.modules[name]
 
 

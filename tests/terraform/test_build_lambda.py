@@ -292,24 +292,28 @@ def test_mock_zip_answers_on_its_own(built: dict[str, Any], tmp_path: Path) -> N
         (sdk / source.name).symlink_to(source)
     script = (
         "import json, sys\n"
-        "sys.path[:0] = [sys.argv[1]]; sys.path.append(sys.argv[2])\n"
         "from mock_apis.handlers import mock_external_api as mock\n"
         "class Context:\n"
         "    function_name = 'mock'; memory_limit_in_mb = 128; aws_request_id = 'r'\n"
         "    invoked_function_arn = 'arn:aws:lambda:eu-west-1:123456789012:function:mock'\n"
-        "answer = mock.handler(json.loads(sys.argv[3]), Context())\n"
+        "answer = mock.handler(json.loads(sys.argv[1]), Context())\n"
         "loaded = {m.__file__ for m in list(sys.modules.values()) if getattr(m, '__file__', 0)}\n"
         "print(json.dumps({'answer': answer, 'files': sorted(loaded)}))\n"
     )
     event = api_event("GET", "/mock/faults")
 
     result = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
-        [sys.executable, "-I", "-S", "-c", script, str(code), str(sdk), json.dumps(event)],
+        # No site-packages (-S, -s); the import path is Lambda's: the zip, then the runtime's SDK.
+        [sys.executable, "-s", "-S", "-c", script, json.dumps(event)],
         capture_output=True,
         text=True,
         check=False,
         cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "eu-west-1"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "AWS_DEFAULT_REGION": "eu-west-1",
+            "PYTHONPATH": f"{code}:{sdk}",
+        },
     )
 
     assert result.returncode == 0, result.stderr[-2000:]

@@ -30,9 +30,9 @@ def hash_calls(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
 
 @pytest.fixture
 def restored_import_state() -> Iterator[None]:
-    path, modules = list(sys.path), set(sys.modules)
+    finders, modules = list(sys.meta_path), set(sys.modules)
     yield
-    sys.path[:] = path
+    sys.meta_path[:] = finders
     for name in set(sys.modules) - modules:
         del sys.modules[name]
 
