@@ -23,7 +23,7 @@ TEST_TIERS := lint tf-static test-python
 
 help: ## List every target with one line each
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort -u | \
-	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}'
 
 $(DEPS_STAMP): requirements/runtime.txt requirements/dev.txt pyproject.toml
 	@echo "==> creating $(VENV) and installing pinned dependencies (about a minute the first time)"
