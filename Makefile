@@ -34,10 +34,11 @@ $(DEPS_STAMP): requirements/runtime.txt requirements/dev.txt pyproject.toml
 
 deps: $(DEPS_STAMP) ## Create .venv and install the pinned dependencies
 
-lint: deps ## ruff and mypy over the package, scripts and tests; no make variable used before it is set
+lint: deps ## ruff, mypy and actionlint over the package, scripts, tests and workflows; no make variable used before it is set
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/actionlint
 	@! $(MAKE) --no-print-directory -n --warn-undefined-variables help 2>&1 | grep 'undefined variable'
 
 test-python: deps ## Unit and functional tests (no network, moto-backed AWS)

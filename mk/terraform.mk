@@ -30,7 +30,7 @@ LOCAL_AWS_ENDPOINT ?=
 TEST_TIERS += test-terraform
 
 .PHONY: tf-clean test-terraform tf-static tf-cli-config tf-fmt tf-validate tf-test tf-checkov tf-build-test \
-        tf-env-check tf-init plan apply tf-bootstrap
+        tf-env-check tf-init plan apply apply-plan tf-plan-file-check tf-bootstrap
 
 $(TF_CLI_RC): scripts/local_cloud/terraform_cli_config.py | $(DEPS_STAMP)
 	@$(PY) -m local_cloud.terraform_cli_config $@
@@ -108,6 +108,17 @@ plan: tf-init $(LAMBDA_MANIFEST) ## Plan ENV=<local|dev|staging|prod> (workspace
 apply: plan ## Apply ENV=<...>: the plan just shown, after confirmation (AUTO_APPROVE=1 skips it)
 	@test "$(AUTO_APPROVE)" = 1 || { read -r -p "Apply this plan to $(ENV)? [y/N] " answer; test "$$answer" = y; }
 	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) apply -input=false $(TF_PLAN_FILE)
+
+# CI applies the plan file a reviewer saw, made by `make plan` in an earlier job of the same
+# run (with build/ beside it: the plan names the zips by absolute path and hash). A plan made
+# against an older state serial is refused by Terraform itself ("Saved plan is stale").
+PLAN ?= $(TF_PLAN_FILE)
+
+tf-plan-file-check:
+	@test -f "$(PLAN)" || { echo "no saved plan at $(PLAN): run make plan ENV=$(ENV) first"; exit 1; }
+
+apply-plan: tf-plan-file-check tf-init ## Apply a saved plan, no questions: make apply-plan ENV=<ws> [PLAN=path/to/<ws>.tfplan]
+	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) apply -input=false $(abspath $(PLAN))
 
 $(LAMBDA_MANIFEST):
 	@$(MAKE) --no-print-directory build
