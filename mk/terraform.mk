@@ -55,7 +55,9 @@ tf-validate: $(TF_CLI_RC) ## terraform validate: root module (with modules) and 
 	@TF_DATA_DIR=$(abspath $(TF_LOCAL)/data-bootstrap-test) $(TF) -chdir=$(TF_BOOTSTRAP) init -backend=false -input=false -no-color >/dev/null
 	@TF_DATA_DIR=$(abspath $(TF_LOCAL)/data-bootstrap-test) $(TF) -chdir=$(TF_BOOTSTRAP) validate -no-color
 
-tf-test: tf-validate ## terraform test (mock AWS): guards and IAM once, then every environment's tfvars
+tf-test: tf-validate ## terraform test (mock AWS): guards and IAM once, every environment's tfvars, bootstrap's OIDC roles
+	@echo "==> terraform test: bootstrap (GitHub OIDC deploy and plan roles)"
+	@TF_DATA_DIR=$(abspath $(TF_LOCAL)/data-bootstrap-test) $(TF) -chdir=$(TF_BOOTSTRAP) test -no-color
 	@echo "==> terraform test: guards, least privilege"
 	@TF_DATA_DIR=$(TF_TEST_DATA) $(TF) -chdir=$(TF_ROOT) test -no-color \
 	  -filter=tests/guards.tftest.hcl -filter=tests/iam.tftest.hcl
@@ -123,11 +125,18 @@ apply-plan: tf-plan-file-check tf-init ## Apply a saved plan, no questions: make
 $(LAMBDA_MANIFEST):
 	@$(MAKE) --no-print-directory build
 
-tf-bootstrap: $(TF_CLI_RC) ## Create ENV's state bucket and API Gateway logging role (once per account)
+# GITHUB_REPOSITORY=<owner>/<repo> adds the GitHub OIDC provider and ENV's deploy and plan
+# roles (GITHUB_OIDC_PROVIDER=reuse where the account has the provider already).
+GITHUB_REPOSITORY    ?=
+GITHUB_OIDC_PROVIDER ?= create
+TF_BOOT_GITHUB_VARS = $(if $(GITHUB_REPOSITORY),-var github_repository=$(GITHUB_REPOSITORY) \
+  -var create_github_oidc_provider=$(if $(filter reuse,$(GITHUB_OIDC_PROVIDER)),false,true))
+
+tf-bootstrap: $(TF_CLI_RC) ## Create ENV's state bucket, API Gateway logging role [and GitHub OIDC roles: GITHUB_REPOSITORY=o/r]
 	@test -n "$(filter $(ENV),dev staging prod)" || { echo "tf-bootstrap needs ENV=dev|staging|prod"; exit 1; }
 	@TF_DATA_DIR=$(TF_BOOT_DATA) $(TF) -chdir=$(TF_BOOTSTRAP) init -input=false
 	@TF_DATA_DIR=$(TF_BOOT_DATA) $(TF) -chdir=$(TF_BOOTSTRAP) apply -input=false -var environment=$(ENV) \
-	  -state=$(abspath $(TF_LOCAL))/bootstrap-$(ENV).tfstate
+	  $(TF_BOOT_GITHUB_VARS) -state=$(abspath $(TF_LOCAL))/bootstrap-$(ENV).tfstate
 
 tf-clean: ## Remove Terraform data dirs, saved plans and the checkov venv (never remote state)
 	rm -rf $(TF_LOCAL)/data-* $(TF_LOCAL)/*.tfplan $(TF_LOCAL)/*.plan.json $(CHECKOV_VENV)
