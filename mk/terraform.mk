@@ -77,7 +77,7 @@ tf-checkov: $(CHECKOV_STAMP) ## checkov over terraform/ (defaults and prod.tfvar
 tf-build-test: deps ## Unit tests of the package builder and the CLI-config writer
 	$(PY) -m pytest tests/terraform -q
 
-tf-static: tf-fmt tf-validate ## terraform fmt -check and validate (seconds; runs first in make test)
+tf-static: tf-fmt tf-validate ## terraform fmt -check and validate (seconds; make lint runs both)
 
 test-terraform: tf-fmt tf-test tf-checkov tf-build-test ## Terraform tier: fmt, validate, terraform test per env, checkov
 
