@@ -143,6 +143,13 @@ locals {
       conditions = []
     },
     {
+      # CreateKey with tags is authorised on "*" (the key does not exist yet): only the stack's tag.
+      sid        = "KmsTagNewStackKeys"
+      actions    = ["kms:TagResource"]
+      resources  = ["*"]
+      conditions = [{ test = "StringEquals", variable = "aws:RequestTag/Stack", values = [local.name_prefix] }]
+    },
+    {
       sid        = "KmsStackKeys"
       actions    = ["kms:*"]
       resources  = ["${local.arn}:kms:${local.region}:${local.account}:key/*"]
@@ -227,6 +234,14 @@ locals {
       ]
       resources  = ["*"]
       conditions = []
+    },
+    {
+      # Lambda returns environment variables encrypted with the stack key only to callers who
+      # may decrypt them; the role reads no table items, objects (but code) or secret values.
+      sid        = "DecryptWithStackKeys"
+      actions    = ["kms:Decrypt"]
+      resources  = ["${local.arn}:kms:${local.region}:${local.account}:key/*"]
+      conditions = [{ test = "StringEquals", variable = "aws:ResourceTag/Stack", values = [local.name_prefix] }]
     },
     {
       sid        = "ReadStackBuckets"
