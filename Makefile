@@ -16,10 +16,11 @@ DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements/runtime.txt requirements/de
 # name it in prerequisites, which make expands as it reads each file.
 LAMBDA_MANIFEST := build/lambda.json
 
-# Static checks come first, so a format slip fails in seconds rather than after the suites.
-TEST_TIERS := lint tf-static test-python
+# Static checks come first (lint includes terraform fmt and validate), so a format slip
+# fails in seconds rather than after the suites.
+TEST_TIERS := lint test-python
 
-.PHONY: help deps lint test test-python build clean
+.PHONY: help deps lint hooks test test-python build clean
 
 help: ## List every target with one line each
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort -u | \
@@ -34,11 +35,14 @@ $(DEPS_STAMP): requirements/runtime.txt requirements/dev.txt pyproject.toml
 
 deps: $(DEPS_STAMP) ## Create .venv and install the pinned dependencies
 
-lint: deps ## ruff and mypy over the package, scripts and tests; no make variable used before it is set
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy
-	@! $(MAKE) --no-print-directory -n --warn-undefined-variables help 2>&1 | grep 'undefined variable'
+# lint is the commit hooks of .pre-commit-config.yaml over every file: ruff (check, format),
+# mypy strict, actionlint, make variables, terraform fmt and validate. checkov is a pre-push
+# hook and part of test-terraform (a minute; lint stays in seconds).
+lint: deps ## The commit hooks over every file: ruff, mypy, actionlint, terraform fmt + validate
+	$(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
+
+hooks: deps ## Install the git hooks: lint's checks before each commit, checkov before each push
+	$(VENV)/bin/pre-commit install
 
 test-python: deps ## Unit and functional tests (no network, moto-backed AWS)
 	$(PY) -m pytest tests/unit tests/functional -q

@@ -5,10 +5,13 @@
 # make preflight ENV=prod                  plan prod.tfvars in the emulator (a running
 #                                          `make local`, else a throwaway one) and check it
 # make preflight ENV=prod PREFLIGHT_AWS=1  plan in AWS with mk/terraform.mk's `plan`
-#                                          (credentials, state bucket) and check that plan
+#                                          (credentials, state bucket) and check that plan;
+#                                          its saved plan file is what CI applies
 
 PREFLIGHT_ARGS ?=
 PREFLIGHT_AWS  ?=
+# A file to copy the table into as well (CI posts it as the job summary).
+PREFLIGHT_REPORT ?=
 SMOKE_ARGS     ?=
 
 .PHONY: preflight preflight-fixtures smoke
@@ -16,9 +19,9 @@ SMOKE_ARGS     ?=
 preflight: deps $(LAMBDA_MANIFEST) ## Check the checklist against ENV's plan: make preflight ENV=prod [PREFLIGHT_AWS=1]
 ifeq ($(PREFLIGHT_AWS),1)
 	@$(MAKE) --no-print-directory plan ENV=$(ENV)
-	$(PY) -m workflow_tools.preflight --env $(ENV) --plan-json $(TF_PLAN_JSON) $(PREFLIGHT_ARGS)
+	$(PY) -m workflow_tools.preflight --env $(ENV) --plan-json $(TF_PLAN_JSON) $(PREFLIGHT_ARGS) $(if $(PREFLIGHT_REPORT),| tee $(PREFLIGHT_REPORT))
 else
-	$(PY) -m workflow_tools.preflight --env $(ENV) $(PREFLIGHT_ARGS)
+	$(PY) -m workflow_tools.preflight --env $(ENV) $(PREFLIGHT_ARGS) $(if $(PREFLIGHT_REPORT),| tee $(PREFLIGHT_REPORT))
 endif
 
 # The unit tests' plans: the real terraform/ as prod, passing and weakened

@@ -30,7 +30,7 @@ LOCAL_AWS_ENDPOINT ?=
 TEST_TIERS += test-terraform
 
 .PHONY: tf-clean test-terraform tf-static tf-cli-config tf-fmt tf-validate tf-test tf-checkov tf-build-test \
-        tf-env-check tf-init plan apply tf-bootstrap
+        tf-env-check tf-init plan apply apply-plan tf-plan-file-check tf-bootstrap
 
 $(TF_CLI_RC): scripts/local_cloud/terraform_cli_config.py | $(DEPS_STAMP)
 	@$(PY) -m local_cloud.terraform_cli_config $@
@@ -55,7 +55,9 @@ tf-validate: $(TF_CLI_RC) ## terraform validate: root module (with modules) and 
 	@TF_DATA_DIR=$(abspath $(TF_LOCAL)/data-bootstrap-test) $(TF) -chdir=$(TF_BOOTSTRAP) init -backend=false -input=false -no-color >/dev/null
 	@TF_DATA_DIR=$(abspath $(TF_LOCAL)/data-bootstrap-test) $(TF) -chdir=$(TF_BOOTSTRAP) validate -no-color
 
-tf-test: tf-validate ## terraform test (mock AWS): guards and IAM once, then every environment's tfvars
+tf-test: tf-validate ## terraform test (mock AWS): guards and IAM once, every environment's tfvars, bootstrap's OIDC roles
+	@echo "==> terraform test: bootstrap (GitHub OIDC deploy and plan roles)"
+	@TF_DATA_DIR=$(abspath $(TF_LOCAL)/data-bootstrap-test) $(TF) -chdir=$(TF_BOOTSTRAP) test -no-color
 	@echo "==> terraform test: guards, least privilege"
 	@TF_DATA_DIR=$(TF_TEST_DATA) $(TF) -chdir=$(TF_ROOT) test -no-color \
 	  -filter=tests/guards.tftest.hcl -filter=tests/iam.tftest.hcl
@@ -75,7 +77,7 @@ tf-checkov: $(CHECKOV_STAMP) ## checkov over terraform/ (defaults and prod.tfvar
 tf-build-test: deps ## Unit tests of the package builder and the CLI-config writer
 	$(PY) -m pytest tests/terraform -q
 
-tf-static: tf-fmt tf-validate ## terraform fmt -check and validate (seconds; runs first in make test)
+tf-static: tf-fmt tf-validate ## terraform fmt -check and validate (seconds; make lint runs both)
 
 test-terraform: tf-fmt tf-test tf-checkov tf-build-test ## Terraform tier: fmt, validate, terraform test per env, checkov
 
@@ -109,14 +111,32 @@ apply: plan ## Apply ENV=<...>: the plan just shown, after confirmation (AUTO_AP
 	@test "$(AUTO_APPROVE)" = 1 || { read -r -p "Apply this plan to $(ENV)? [y/N] " answer; test "$$answer" = y; }
 	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) apply -input=false $(TF_PLAN_FILE)
 
+# CI applies the plan file a reviewer saw, made by `make plan` in an earlier job of the same
+# run (with build/ beside it: the plan names the zips by absolute path and hash). A plan made
+# against an older state serial is refused by Terraform itself ("Saved plan is stale").
+PLAN ?= $(TF_PLAN_FILE)
+
+tf-plan-file-check:
+	@test -f "$(PLAN)" || { echo "no saved plan at $(PLAN): run make plan ENV=$(ENV) first"; exit 1; }
+
+apply-plan: tf-plan-file-check tf-init ## Apply a saved plan, no questions: make apply-plan ENV=<ws> [PLAN=path/to/<ws>.tfplan]
+	@TF_DATA_DIR=$(TF_ENV_DATA) $(TF) -chdir=$(TF_ROOT) apply -input=false $(abspath $(PLAN))
+
 $(LAMBDA_MANIFEST):
 	@$(MAKE) --no-print-directory build
 
-tf-bootstrap: $(TF_CLI_RC) ## Create ENV's state bucket and API Gateway logging role (once per account)
+# GITHUB_REPOSITORY=<owner>/<repo> adds the GitHub OIDC provider and ENV's deploy and plan
+# roles (GITHUB_OIDC_PROVIDER=reuse where the account has the provider already).
+GITHUB_REPOSITORY    ?=
+GITHUB_OIDC_PROVIDER ?= create
+TF_BOOT_GITHUB_VARS = $(if $(GITHUB_REPOSITORY),-var github_repository=$(GITHUB_REPOSITORY) \
+  -var create_github_oidc_provider=$(if $(filter reuse,$(GITHUB_OIDC_PROVIDER)),false,true))
+
+tf-bootstrap: $(TF_CLI_RC) ## Create ENV's state bucket, API Gateway logging role [and GitHub OIDC roles: GITHUB_REPOSITORY=o/r]
 	@test -n "$(filter $(ENV),dev staging prod)" || { echo "tf-bootstrap needs ENV=dev|staging|prod"; exit 1; }
 	@TF_DATA_DIR=$(TF_BOOT_DATA) $(TF) -chdir=$(TF_BOOTSTRAP) init -input=false
 	@TF_DATA_DIR=$(TF_BOOT_DATA) $(TF) -chdir=$(TF_BOOTSTRAP) apply -input=false -var environment=$(ENV) \
-	  -state=$(abspath $(TF_LOCAL))/bootstrap-$(ENV).tfstate
+	  $(TF_BOOT_GITHUB_VARS) -state=$(abspath $(TF_LOCAL))/bootstrap-$(ENV).tfstate
 
 tf-clean: ## Remove Terraform data dirs, saved plans and the checkov venv (never remote state)
 	rm -rf $(TF_LOCAL)/data-* $(TF_LOCAL)/*.tfplan $(TF_LOCAL)/*.plan.json $(CHECKOV_VENV)
