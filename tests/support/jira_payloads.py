@@ -67,7 +67,10 @@ def status_changed(
                 {
                     "field": "status",
                     "fieldtype": "jira",
+                    "fieldId": "status",
+                    "from": "10000",
                     "fromString": from_status,
+                    "to": "10001",
                     "toString": to_status,
                 }
             ],

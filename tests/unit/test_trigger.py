@@ -189,6 +189,52 @@ def test_status_item_among_other_changes_is_found() -> None:
     assert action == StartRequest("OPS-1")
 
 
+def test_status_change_named_with_a_capital_is_found_by_its_field_id() -> None:
+    # Jira Cloud sends the display name, which is "Status" on some sites.
+    items = [
+        {
+            "field": "Status",
+            "fieldtype": "jira",
+            "fieldId": "status",
+            "from": "10000",
+            "fromString": "To Do",
+            "to": "10001",
+            "toString": "Submitted",
+        }
+    ]
+    action = classify(
+        webhook(status_changed("OPS-1", "To Do", "Submitted"), changelog__items=items), RULE
+    )
+
+    assert action == StartRequest("OPS-1")
+
+
+def test_a_custom_field_called_status_is_not_a_status_change() -> None:
+    items = [
+        {
+            "field": "status",
+            "fieldtype": "custom",
+            "fieldId": "customfield_10050",
+            "fromString": "green",
+            "toString": "Submitted",
+        }
+    ]
+    action = classify(
+        webhook(status_changed("OPS-1", "To Do", "Submitted"), changelog__items=items), RULE
+    )
+
+    assert action == Ignore("no status change")
+
+
+def test_status_change_without_field_id_is_matched_by_name_in_any_case() -> None:
+    items = [{"field": "STATUS", "fromString": "To Do", "toString": "Submitted"}]
+    action = classify(
+        webhook(status_changed("OPS-1", "To Do", "Submitted"), changelog__items=items), RULE
+    )
+
+    assert action == StartRequest("OPS-1")
+
+
 def test_status_change_outside_configured_project_is_ignored() -> None:
     action = classify(webhook(status_changed("HR-1", "Awaiting", "Approved")), RULE)
 

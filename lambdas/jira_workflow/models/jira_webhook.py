@@ -48,7 +48,16 @@ class _User(_Lenient):
 
 class _ChangeItem(_Lenient):
     field: str = ""
+    field_id: str | None = Field(default=None, alias="fieldId")
     to_string: str | None = Field(default=None, alias="toString")
+
+    @property
+    def is_status_change(self) -> bool:
+        # fieldId is the stable key; `field` is a display name ("status", "Status") that a
+        # custom field may share. Older payloads carry no fieldId.
+        if self.field_id is not None:
+            return self.field_id == "status"
+        return self.field.casefold() == "status"
 
 
 class _Changelog(_Lenient):
@@ -82,7 +91,7 @@ class JiraWebhook(WebhookEvent):
         if self.changelog is None:
             return None
         for item in self.changelog.items:
-            if item.field == "status" and item.to_string:
+            if item.is_status_change and item.to_string:
                 return item.to_string
         return None
 
