@@ -353,3 +353,36 @@ def test_approval_wait_is_said_in_the_largest_whole_unit(seconds: int, text: str
     from jira_workflow.domain.messages import duration
 
     assert duration(seconds) == text
+
+
+# ---- AWS internals never reach people -------------------------------------------------
+
+ACCESS_DENIED = (
+    "An error occurred (AccessDeniedException) when calling the PutItem operation: "
+    "User: arn:aws:sts::123456789012:assumed-role/jira-workflow-prod-validate/fn is not "
+    "authorized to perform: dynamodb:PutItem on resource: "
+    "arn:aws:dynamodb:eu-west-1:123456789012:table/jira-workflow-prod-requests"
+)
+
+
+def test_an_aws_error_is_named_by_its_type_not_its_text() -> None:
+    reason = failure_reason("ClientError", lambda_cause(ACCESS_DENIED, error_type="ClientError"))
+
+    assert reason == "an internal step failed (ClientError); the operators have the details"
+    assert failed(reason).startswith("The request could not be completed: an internal step")
+
+
+def test_no_arn_or_account_id_survives_in_any_reason() -> None:
+    for reason in (
+        failure_reason("States.Runtime", ACCESS_DENIED),
+        failure_reason("InvalidRequest", lambda_cause(ACCESS_DENIED)),
+        short_reason(ACCESS_DENIED),
+    ):
+        assert "123456789012" not in reason
+        assert "arn:aws" not in reason
+        assert "assumed-role" not in reason
+
+
+def test_our_own_error_messages_are_kept() -> None:
+    cause = lambda_cause("the issue has no summary", error_type="InvalidRequest")
+    assert failure_reason("InvalidRequest", cause) == "the issue has no summary"

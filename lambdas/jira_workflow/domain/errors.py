@@ -12,6 +12,17 @@ class WorkflowError(Exception):
     """Base of every error the workflow raises on purpose."""
 
 
+def workflow_error_names() -> frozenset[str]:
+    """The `errorType`s whose messages we wrote ourselves, so they are fit to show people."""
+    found: set[str] = set()
+    pending: list[type[WorkflowError]] = [WorkflowError]
+    while pending:
+        kind = pending.pop()
+        found.add(kind.__name__)
+        pending.extend(kind.__subclasses__())
+    return frozenset(found)
+
+
 # ---- Retryable: the state machine retries these with backoff ------------------------
 
 

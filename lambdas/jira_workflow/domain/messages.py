@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from jira_workflow.domain.requests import ApprovalDecision, Decision
 
 MAX_REASON_LENGTH = 300
+# AWS identifiers that may ride along in an error text: ARNs (role, function, table) and
+# bare 12-digit account ids. People in Jira need the reason, not our account's layout.
+_AWS_ARN = re.compile(r"arn:aws[a-z-]*:[^\s\"',;)]+")
+_ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 
 def approval_needed(
@@ -59,8 +65,18 @@ def failed(reason: str) -> str:
     return f"The request could not be completed: {short_reason(reason)}"
 
 
+def internal_failure(error_type: str) -> str:
+    """What people read for an error we did not raise on purpose; details stay in the logs."""
+    return f"an internal step failed ({error_type}); the operators have the details"
+
+
+def without_aws_identifiers(text: str) -> str:
+    return _ACCOUNT_ID.sub("<account>", _AWS_ARN.sub("<AWS resource>", text))
+
+
 def short_reason(reason: str) -> str:
-    """One line, bounded: Jira gets the reason, never a stack trace."""
+    """One line, bounded, no AWS identifiers: Jira gets the reason, never a stack trace."""
+    reason = without_aws_identifiers(reason)
     first_line = reason.strip().splitlines()[0] if reason.strip() else "unknown error"
     if len(first_line) <= MAX_REASON_LENGTH:
         return first_line

@@ -12,7 +12,7 @@ from jira_workflow.adapters.external_api import ExternalApi
 from jira_workflow.adapters.jira import JiraClient
 from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.domain import messages
-from jira_workflow.domain.errors import InvalidRequest, WorkflowError
+from jira_workflow.domain.errors import InvalidRequest, WorkflowError, workflow_error_names
 from jira_workflow.domain.requests import (
     JiraRequest,
     RequestState,
@@ -204,6 +204,8 @@ class WorkflowSteps:
 
     def record_failure(self, task: FailureInput) -> dict[str, Any]:
         reason = failure_reason(task.error, task.cause)
+        # The full cause, for operators; people get `reason` (no AWS identifiers).
+        logger.error("request failed", extra={"error": task.error, "cause": task.cause[:4000]})
         self._table.update(
             task.issue_key,
             task.execution_name,
@@ -265,11 +267,18 @@ def request_document(request: JiraRequest) -> dict[str, Any]:
 
 
 def failure_reason(error: str, cause: str) -> str:
-    """The human part of a Step Functions error cause (Lambda wraps it in JSON)."""
+    """The human part of a Step Functions error cause (Lambda wraps it in JSON).
+
+    Messages of our own error types are shown; another exception's text (a refused AWS
+    call names our account and roles) is replaced by its type, and stays in the logs.
+    """
     try:
         parsed = json.loads(cause)
     except (json.JSONDecodeError, TypeError):
         return messages.short_reason(cause or error)
-    if isinstance(parsed, dict):
-        return messages.short_reason(str(parsed.get("errorMessage") or error))
-    return messages.short_reason(cause)
+    if not isinstance(parsed, dict):
+        return messages.short_reason(cause)
+    error_type = str(parsed.get("errorType") or error)
+    if parsed.get("errorMessage") and error_type not in workflow_error_names():
+        return messages.short_reason(messages.internal_failure(error_type))
+    return messages.short_reason(str(parsed.get("errorMessage") or error))
