@@ -42,7 +42,7 @@ resource "aws_kms_key" "state" {
 }
 
 resource "aws_kms_alias" "state" {
-  name          = "alias/${var.project}-tfstate"
+  name          = "alias/${var.project}-tfstate-${var.environment}" # one per environment and account
   target_key_id = aws_kms_key.state.key_id
 }
 
@@ -161,7 +161,7 @@ data "aws_iam_policy_document" "api_gateway_assume" {
 resource "aws_iam_role" "api_gateway_logs" {
   count = var.manage_api_gateway_account ? 1 : 0
 
-  name               = "${var.project}-apigateway-cloudwatch"
+  name               = "${var.project}-apigateway-cloudwatch-${var.environment}"
   description        = "Lets API Gateway write stage access and execution logs in this account"
   assume_role_policy = data.aws_iam_policy_document.api_gateway_assume.json
 }

@@ -8,6 +8,11 @@ output "state_kms_key_arn" {
   value       = aws_kms_key.state.arn
 }
 
+output "state_kms_key_alias" {
+  description = "For environments/<env>.s3.tfbackend's `kms_key_id`: state objects are encrypted with this key."
+  value       = aws_kms_alias.state.name
+}
+
 output "api_gateway_cloudwatch_role_arn" {
   description = "The account's API Gateway CloudWatch role, or null when not managed here."
   value       = one(aws_iam_role.api_gateway_logs[*].arn)

@@ -195,3 +195,20 @@ run "repository_must_be_owner_slash_name" {
 
   expect_failures = [var.github_repository]
 }
+
+run "names_carry_the_environment_so_two_environments_share_an_account" {
+  command = plan
+
+  variables {
+    github_repository = null
+  }
+
+  assert {
+    condition     = aws_kms_alias.state.name == "alias/jira-workflow-tfstate-prod"
+    error_message = "The state key's alias must name the environment (two bootstraps in one account collide otherwise)."
+  }
+  assert {
+    condition     = aws_iam_role.api_gateway_logs[0].name == "jira-workflow-apigateway-cloudwatch-prod"
+    error_message = "The API Gateway logging role must name the environment."
+  }
+}
