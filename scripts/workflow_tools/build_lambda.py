@@ -60,7 +60,7 @@ BUILD_DIR = REPO_ROOT / "build"
 
 # The Lambda Python runtime ships boto3/botocore/s3transfer, and they are ~25 MB unzipped:
 # bundling them would bloat every cold start and pin an SDK older than the runtime's patches.
-# aws-xray-sdk pulls botocore in transitively, hence `--no-deps` on a fully pinned file.
+# `--no-deps` on a fully pinned file, so nothing pulls them back in transitively.
 PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore", "s3transfer"})
 
 # Zip entries get one fixed timestamp (the earliest a zip can hold) so the bytes are stable.
@@ -74,10 +74,8 @@ LAMBDA_TASK_ROOT = "/var/task"
 MOCK_DEPENDENCIES = frozenset(
     {
         "aws_lambda_powertools",
-        "aws_xray_sdk",  # Powertools' Tracer, built by jira_workflow.observability
         "jmespath",
         "typing_extensions",
-        "wrapt",
     }
 )
 
