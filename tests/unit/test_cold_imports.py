@@ -47,3 +47,12 @@ def loaded_after_import(handler: str) -> set[str]:
 @pytest.mark.parametrize("handler", HANDLERS)
 def test_no_function_loads_the_xray_sdk(handler: str) -> None:
     assert "aws_xray_sdk" not in loaded_after_import(handler)
+
+
+def test_status_imports_neither_pydantic_nor_requests() -> None:
+    assert loaded_after_import("status") == set()
+
+
+@pytest.mark.parametrize("handler", ["webhook", "callback"])
+def test_api_functions_that_do_not_call_jira_at_once_import_no_requests(handler: str) -> None:
+    assert "requests" not in loaded_after_import(handler)

@@ -11,9 +11,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.container import container
 from jira_workflow.domain.errors import MalformedBody, RequestNotFound
-from jira_workflow.domain.requests import RequestRecord
+from jira_workflow.domain.requests import ISSUE_KEY_PATTERN, RequestRecord
 from jira_workflow.handlers.http import json_response, register_error_handlers
-from jira_workflow.models.fields import ISSUE_KEY_PATTERN
 from jira_workflow.observability import logger, metrics
 
 app = APIGatewayRestResolver()
