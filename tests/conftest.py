@@ -28,7 +28,6 @@ def clean_process_state(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "jira-workflow-test")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "JiraWorkflow")
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     container.reset()
     parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
     metrics.clear_metrics()

@@ -1,10 +1,15 @@
-"""Powertools singletons: one Logger, Tracer and Metrics for every function."""
+"""Powertools singletons: one Logger and Metrics for every function.
+
+Tracing is Lambda's and Step Functions' active tracing (Terraform's `enable_xray`); no
+in-code tracer, so no X-Ray SDK in the package (in maintenance since 2026-02-25). The
+Logger still stamps every line with `xray_trace_id`, read from `_X_AMZN_TRACE_ID`.
+"""
 
 from __future__ import annotations
 
 import os
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 # Defaults, so the names are right even where the environment does not set them
@@ -13,10 +18,9 @@ SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "jira-workflow")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "JiraWorkflow")
 
 logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE)
 metrics = Metrics(service=SERVICE, namespace=NAMESPACE)
 
-__all__ = ["MetricUnit", "logger", "metrics", "tracer"]
+__all__ = ["MetricUnit", "logger", "metrics"]
 
 
 def count(metric: str, value: int = 1) -> None:

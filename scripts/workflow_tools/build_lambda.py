@@ -40,6 +40,7 @@ import argparse
 import base64
 import hashlib
 import json
+import platform
 import re
 import shutil
 import subprocess
@@ -60,7 +61,7 @@ BUILD_DIR = REPO_ROOT / "build"
 
 # The Lambda Python runtime ships boto3/botocore/s3transfer, and they are ~25 MB unzipped:
 # bundling them would bloat every cold start and pin an SDK older than the runtime's patches.
-# aws-xray-sdk pulls botocore in transitively, hence `--no-deps` on a fully pinned file.
+# `--no-deps` on a fully pinned file, so nothing pulls them back in transitively.
 PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore", "s3transfer"})
 
 # Zip entries get one fixed timestamp (the earliest a zip can hold) so the bytes are stable.
@@ -74,10 +75,8 @@ LAMBDA_TASK_ROOT = "/var/task"
 MOCK_DEPENDENCIES = frozenset(
     {
         "aws_lambda_powertools",
-        "aws_xray_sdk",  # Powertools' Tracer, built by jira_workflow.observability
         "jmespath",
         "typing_extensions",
-        "wrapt",
     }
 )
 
@@ -128,6 +127,23 @@ TARGETS = {
         ),
         zip_prefix="lambda",
         manifest_name="lambda.json",
+        bytecode_compiler=lambda_python.runtime_python,
+    ),
+    # The lambda build with wheels for this machine's architecture: the same 3.13 bytecode,
+    # loadable here, so `make bench` times cold starts as the runtime pays them.
+    "runtime-host": Target(
+        name="runtime-host",
+        pip_platform_args=(
+            "--platform",
+            f"manylinux2014_{platform.machine()}",
+            "--implementation",
+            "cp",
+            "--python-version",
+            "3.13",
+            "--only-binary=:all:",
+        ),
+        zip_prefix="lambda-runtime-host",
+        manifest_name="lambda-runtime-host.json",
         bytecode_compiler=lambda_python.runtime_python,
     ),
     "host": Target(

@@ -268,6 +268,14 @@ def test_production_zip_holds_no_mock_or_fake_code(built: dict[str, Any]) -> Non
     assert "jira_workflow/handlers/webhook.py" in names
 
 
+def test_no_zip_holds_the_xray_sdk(built: dict[str, Any]) -> None:
+    # Active tracing is Lambda's and Step Functions'; the SDK is in maintenance (issue 15).
+    for manifest in (built, built["mock"]):
+        owners = {build_lambda.top_level_name(name) for name in zip_names(manifest)}
+        assert "jira_workflow" in owners
+        assert not owners & {"aws_xray_sdk", "wrapt"}
+
+
 def test_mock_zip_holds_the_mock_handler_and_only_what_it_imports(built: dict[str, Any]) -> None:
     names = zip_names(built["mock"])
     owners = {build_lambda.top_level_name(name) for name in names}

@@ -206,7 +206,7 @@ def test_container_builds_adapters_with_the_given_client_factory() -> None:
         asked.append(service)
         return object()
 
-    container = Container(Settings(STATE_MACHINE_ARN=MACHINE), clients=clients)
+    container = Container(Settings(state_machine_arn=MACHINE), clients=clients)
 
     assert container.operations is container.operations
     assert asked == ["dynamodb", "stepfunctions"]

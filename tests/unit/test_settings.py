@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -131,8 +133,8 @@ def test_from_env_reads_the_process_environment_by_default(
 def test_environment_names_cover_every_field_alias() -> None:
     names = Settings.environment_names()
     aliases = {
-        field.alias for name, field in Settings.model_fields.items() if name != "trigger"
-    } | {field.alias for field in TriggerSettings.model_fields.values()}
+        field.metadata.get("env") for field in fields(Settings) if field.name != "trigger"
+    } | {field.metadata.get("env") for field in fields(TriggerSettings)}
 
     assert None not in aliases  # every field is read from a named variable
     assert set(names) == aliases
@@ -168,8 +170,13 @@ def test_each_environment_name_reaches_its_field() -> None:
 
     settings = Settings.from_env(env)
 
-    dumped = {**settings.model_dump(by_alias=True), **settings.trigger.model_dump(by_alias=True)}
+    dumped = {**by_variable(settings), **by_variable(settings.trigger)}
     for name, value in env.items():
         got = dumped[name]
         shown = ",".join(got) if isinstance(got, tuple) else str(got)
         assert shown.removesuffix(".0") == value, name
+
+
+def by_variable(settings: Settings | TriggerSettings) -> dict[str, Any]:
+    """Each field's value keyed by the variable it is read from."""
+    return {f.metadata["env"]: getattr(settings, f.name) for f in fields(settings) if f.metadata}

@@ -25,7 +25,7 @@ from jira_workflow.models.jira_webhook import JiraWebhook
 from jira_workflow.models.settings import TriggerSettings
 from tests.support.jira_payloads import issue_created, status_changed
 
-RULE = TriggerSettings.model_validate(
+RULE = TriggerSettings.from_env(
     {
         "TRIGGER_PROJECT_KEYS": "OPS,IT",
         "TRIGGER_ISSUE_TYPES": "Service Request,Task",
@@ -34,7 +34,7 @@ RULE = TriggerSettings.model_validate(
         "REJECT_STATUS": "Rejected",
     }
 ).rule()
-ANY_ISSUE = TriggerSettings.model_validate(
+ANY_ISSUE = TriggerSettings.from_env(
     {"TRIGGER_PROJECT_KEYS": "", "TRIGGER_ISSUE_TYPES": " , "}
 ).rule()
 
@@ -259,7 +259,7 @@ def test_empty_lists_accept_any_project_and_type_for_status_changes() -> None:
 
 
 def test_empty_configured_status_never_matches() -> None:
-    rule = TriggerSettings.model_validate({"TRIGGER_STATUS": "", "APPROVE_STATUS": ""}).rule()
+    rule = TriggerSettings.from_env({"TRIGGER_STATUS": "", "APPROVE_STATUS": ""}).rule()
     items = [{"field": "status", "fromString": "To Do", "toString": ""}]
 
     assert classify(webhook(status_changed("OPS-1", "To Do", "Approved")), rule) == Ignore(
@@ -274,7 +274,7 @@ def test_empty_configured_status_never_matches() -> None:
 
 
 def test_settings_convert_to_the_domain_rule_with_the_domain_defaults() -> None:
-    assert TriggerSettings.model_validate({}).rule() == TriggerRule()
+    assert TriggerSettings.from_env({}).rule() == TriggerRule()
     assert TriggerRule(project_keys=("OPS", "IT"), issue_types=("Service Request", "Task")) == RULE
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from jira_workflow.adapters.jira import JiraCredentials
-
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    from jira_workflow.adapters.jira import JiraCredentials
 
 
 def parse_jira_credentials(secret_id: str, value: object) -> JiraCredentials:
@@ -15,6 +15,8 @@ def parse_jira_credentials(secret_id: str, value: object) -> JiraCredentials:
 
     The one reading of its shape: the functions and the operators' tools both use it.
     """
+    from jira_workflow.adapters.jira import JiraCredentials  # only callers of Jira load requests
+
     document = _json_object(secret_id, value)
     return JiraCredentials(email=str(document["email"]), api_token=str(document["api_token"]))
 

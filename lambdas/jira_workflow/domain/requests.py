@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# Jira issue keys: project key (letter first), dash, number. Strict, because the key ends
+# up in S3 keys, DynamoDB keys and JQL.
+ISSUE_KEY_PATTERN = r"^[A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,17}$"
+
 
 class RequestState(StrEnum):
     RECEIVED = "RECEIVED"  # webhook accepted, execution being started

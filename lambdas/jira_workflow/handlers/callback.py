@@ -15,7 +15,7 @@ from jira_workflow.handlers.http import json_response, raw_body, register_error_
 from jira_workflow.models.api import DecisionBody
 from jira_workflow.models.json_body import json_document
 from jira_workflow.models.validation import parse_body
-from jira_workflow.observability import logger, metrics, tracer
+from jira_workflow.observability import logger, metrics
 
 MAX_CALLBACK_BYTES = 16_384
 
@@ -54,7 +54,6 @@ def _decision_body(raw: str | bytes) -> DecisionBody:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

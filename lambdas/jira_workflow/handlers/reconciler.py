@@ -7,11 +7,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.container import container
-from jira_workflow.observability import logger, metrics, tracer
+from jira_workflow.observability import logger, metrics
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return container().reconciler.run().as_dict()

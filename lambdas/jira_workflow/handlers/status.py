@@ -11,10 +11,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.container import container
 from jira_workflow.domain.errors import MalformedBody, RequestNotFound
-from jira_workflow.domain.requests import RequestRecord
+from jira_workflow.domain.requests import ISSUE_KEY_PATTERN, RequestRecord
 from jira_workflow.handlers.http import json_response, register_error_handlers
-from jira_workflow.models.fields import ISSUE_KEY_PATTERN
-from jira_workflow.observability import logger, metrics, tracer
+from jira_workflow.observability import logger, metrics
 
 app = APIGatewayRestResolver()
 register_error_handlers(app)
@@ -50,7 +49,6 @@ def status_document(record: RequestRecord) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from jira_workflow.container import container
 from jira_workflow.models.tasks import TaskInput
 from jira_workflow.models.validation import parse_task
-from jira_workflow.observability import logger, metrics, tracer
+from jira_workflow.observability import logger, metrics
 from jira_workflow.services.steps import WorkflowSteps
 
 Task = TypeVar("Task", bound=TaskInput)
@@ -21,7 +21,6 @@ def task_handler(
     model: type[Task], step: Callable[[WorkflowSteps, Task], dict[str, Any]]
 ) -> LambdaHandler:
     @logger.inject_lambda_context(correlation_id_path="issueKey")
-    @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return step(container().steps, parse_task(model, event))

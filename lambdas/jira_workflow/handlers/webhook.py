@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.container import container
 from jira_workflow.handlers.http import json_response, raw_body, register_error_handlers
-from jira_workflow.observability import logger, metrics, tracer
+from jira_workflow.observability import logger, metrics
 
 app = APIGatewayRestResolver()
 register_error_handlers(app)
@@ -24,7 +24,6 @@ def receive_webhook() -> Response[str]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

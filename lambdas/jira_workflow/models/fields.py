@@ -6,7 +6,8 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-# Jira issue keys: project key (letter first), dash, number. Strict, because the key ends
-# up in S3 keys, DynamoDB keys and JQL.
-ISSUE_KEY_PATTERN = r"^[A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,17}$"
+from jira_workflow.domain.requests import ISSUE_KEY_PATTERN
+
+__all__ = ["ISSUE_KEY_PATTERN", "IssueKey"]
+
 IssueKey = Annotated[str, StringConstraints(pattern=ISSUE_KEY_PATTERN)]

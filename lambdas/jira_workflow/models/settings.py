@@ -1,84 +1,139 @@
-"""Environment settings: read once at cold start, validated, then trusted everywhere."""
+"""Environment settings: read once at cold start, validated, then trusted everywhere.
+
+Plain dataclasses rather than a validation library: every function reads these before its
+first line runs, so their import is paid on every cold start (issue 15, `make bench`).
+"""
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Mapping
-from typing import Annotated
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
 from jira_workflow.domain.trigger import TriggerRule
 
+Parsed = TypeVar("Parsed")
 
-def _split_csv(value: object) -> object:
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
+
+class _Invalid(ValueError):
+    """A variable's value does not parse; the caller names the variable, not the value."""
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+def _csv(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _integer(low: int | None = None, high: int | None = None) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise _Invalid from None
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise _Invalid
+        return value
+
+    return parse
+
+
+def _positive_number(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise _Invalid from None
+    if not math.isfinite(value) or value <= 0:
+        raise _Invalid
     return value
 
 
-CsvList = Annotated[tuple[str, ...], BeforeValidator(_split_csv)]
+def _variable(name: str, default: Parsed, parse: Callable[[str], Parsed]) -> Any:
+    """A field read from the environment variable `name`, parsed by `parse` when set."""
+    return field(default=default, metadata={"env": name, "parse": parse})
+
+
+def _read(cls: type[Any], environ: Mapping[str, str], invalid: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for item in fields(cls):
+        name = item.metadata.get("env")
+        if name is None or name not in environ:
+            continue
+        try:
+            values[item.name] = item.metadata["parse"](environ[name])
+        except _Invalid:
+            invalid.append(name)
+    return values
+
+
+def _names(cls: type[Any]) -> list[str]:
+    return [item.metadata["env"] for item in fields(cls) if "env" in item.metadata]
 
 
 # The defaults are the domain's: the environment only overrides them.
 _RULE = TriggerRule()
 
 
-class TriggerSettings(BaseModel):
+@dataclass(frozen=True)
+class TriggerSettings:
     """The trigger rule as the environment states it (see domain.trigger.TriggerRule)."""
 
-    model_config = ConfigDict(frozen=True)
-
-    project_keys: CsvList = Field(default=_RULE.project_keys, alias="TRIGGER_PROJECT_KEYS")
-    issue_types: CsvList = Field(default=_RULE.issue_types, alias="TRIGGER_ISSUE_TYPES")
-    trigger_status: str = Field(default=_RULE.trigger_status, alias="TRIGGER_STATUS")
-    approval_pending_status: str = Field(
-        default=_RULE.approval_pending_status, alias="APPROVAL_PENDING_STATUS"
+    project_keys: tuple[str, ...] = _variable("TRIGGER_PROJECT_KEYS", _RULE.project_keys, _csv)
+    issue_types: tuple[str, ...] = _variable("TRIGGER_ISSUE_TYPES", _RULE.issue_types, _csv)
+    trigger_status: str = _variable("TRIGGER_STATUS", _RULE.trigger_status, _text)
+    approval_pending_status: str = _variable(
+        "APPROVAL_PENDING_STATUS", _RULE.approval_pending_status, _text
     )
-    approve_status: str = Field(default=_RULE.approve_status, alias="APPROVE_STATUS")
-    reject_status: str = Field(default=_RULE.reject_status, alias="REJECT_STATUS")
-    done_status: str = Field(default=_RULE.done_status, alias="DONE_STATUS")
-    failed_status: str = Field(default=_RULE.failed_status, alias="FAILED_STATUS")
+    approve_status: str = _variable("APPROVE_STATUS", _RULE.approve_status, _text)
+    reject_status: str = _variable("REJECT_STATUS", _RULE.reject_status, _text)
+    done_status: str = _variable("DONE_STATUS", _RULE.done_status, _text)
+    failed_status: str = _variable("FAILED_STATUS", _RULE.failed_status, _text)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> TriggerSettings:
+        """The trigger variables of `environ` (text and lists: nothing here can be invalid)."""
+        return cls(**_read(cls, environ, []))
 
     def rule(self) -> TriggerRule:
         """The validated values as the domain's trigger rule."""
-        return TriggerRule(**self.model_dump())
+        return TriggerRule(**{item.name: getattr(self, item.name) for item in fields(self)})
 
 
-class Settings(BaseModel):
+@dataclass(frozen=True)
+class Settings:
     """Every environment variable a function may read (see docs/design.md)."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
-
-    requests_table: str = Field(default="", alias="REQUESTS_TABLE")
-    artifacts_bucket: str = Field(default="", alias="ARTIFACTS_BUCKET")
-    state_machine_arn: str = Field(default="", alias="STATE_MACHINE_ARN")
-    jira_base_url: str = Field(default="", alias="JIRA_BASE_URL")
-    jira_api_secret_arn: str = Field(default="", alias="JIRA_API_SECRET_ARN")
-    jira_webhook_secret_arn: str = Field(default="", alias="JIRA_WEBHOOK_SECRET_ARN")
-    external_api_secret_arn: str = Field(default="", alias="EXTERNAL_API_SECRET_ARN")
-    enrich_api_url: str = Field(default="", alias="ENRICH_API_URL")
-    fulfil_api_url: str = Field(default="", alias="FULFIL_API_URL")
-    auto_approve_max_risk: int = Field(default=-1, ge=-1, le=100, alias="AUTO_APPROVE_MAX_RISK")
-    approval_timeout_seconds: int = Field(default=86400, gt=0, alias="APPROVAL_TIMEOUT_SECONDS")
-    max_webhook_bytes: int = Field(default=262144, gt=0, alias="MAX_WEBHOOK_BYTES")
-    http_timeout_seconds: float = Field(default=10.0, gt=0, alias="HTTP_TIMEOUT_SECONDS")
-    secrets_max_age_seconds: int = Field(default=300, ge=0, alias="SECRETS_MAX_AGE_SECONDS")
-    trigger: TriggerSettings = Field(default_factory=TriggerSettings)
+    requests_table: str = _variable("REQUESTS_TABLE", "", _text)
+    artifacts_bucket: str = _variable("ARTIFACTS_BUCKET", "", _text)
+    state_machine_arn: str = _variable("STATE_MACHINE_ARN", "", _text)
+    jira_base_url: str = _variable("JIRA_BASE_URL", "", _text)
+    jira_api_secret_arn: str = _variable("JIRA_API_SECRET_ARN", "", _text)
+    jira_webhook_secret_arn: str = _variable("JIRA_WEBHOOK_SECRET_ARN", "", _text)
+    external_api_secret_arn: str = _variable("EXTERNAL_API_SECRET_ARN", "", _text)
+    enrich_api_url: str = _variable("ENRICH_API_URL", "", _text)
+    fulfil_api_url: str = _variable("FULFIL_API_URL", "", _text)
+    auto_approve_max_risk: int = _variable("AUTO_APPROVE_MAX_RISK", -1, _integer(-1, 100))
+    approval_timeout_seconds: int = _variable("APPROVAL_TIMEOUT_SECONDS", 86400, _integer(1))
+    max_webhook_bytes: int = _variable("MAX_WEBHOOK_BYTES", 262144, _integer(1))
+    http_timeout_seconds: float = _variable("HTTP_TIMEOUT_SECONDS", 10.0, _positive_number)
+    secrets_max_age_seconds: int = _variable("SECRETS_MAX_AGE_SECONDS", 300, _integer(0))
+    trigger: TriggerSettings = field(default_factory=TriggerSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from the environment; a bad value names its variable."""
-        env = dict(os.environ if environ is None else environ)
-        try:
-            return cls.model_validate({**env, "trigger": TriggerSettings.model_validate(env)})
-        except ValidationError as exc:
-            fields = ", ".join(str(err["loc"][-1]) for err in exc.errors())
-            raise ValueError(f"invalid environment settings: {fields}") from exc
+        env = os.environ if environ is None else environ
+        invalid: list[str] = []
+        values = _read(cls, env, invalid)
+        if invalid:
+            raise ValueError(f"invalid environment settings: {', '.join(invalid)}")
+        return cls(**values, trigger=TriggerSettings.from_env(env))
 
     @classmethod
     def environment_names(cls) -> tuple[str, ...]:
         """Every variable the settings read, for callers that key caches on them."""
-        own = [f.alias for name, f in cls.model_fields.items() if name != "trigger"]
-        trigger = [f.alias for f in TriggerSettings.model_fields.values()]
-        return tuple(name for name in (*own, *trigger) if name)
+        return (*_names(cls), *_names(TriggerSettings))

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jira_workflow.adapters.executions import Executions
-from jira_workflow.adapters.jira import JiraClient
 from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.domain import messages
 from jira_workflow.domain.errors import (
@@ -18,6 +17,9 @@ from jira_workflow.domain.errors import (
 )
 from jira_workflow.domain.requests import ApprovalDecision, RequestRecord, RequestState
 from jira_workflow.observability import count, logger
+
+if TYPE_CHECKING:  # built on demand (a late decision): the callback's cold start skips requests
+    from jira_workflow.adapters.jira import JiraClient
 
 
 class Approvals:

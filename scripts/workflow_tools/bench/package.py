@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from workflow_tools.build_lambda import TARGETS
+
 # Lambda's documented limits for a zip deployment package.
 ZIP_LIMIT_BYTES = 50 * 1024 * 1024
 UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
@@ -35,7 +37,7 @@ def build(repo_root: Path, platform: str) -> Path:
     )
     if result.returncode != 0:
         raise RuntimeError(f"build_lambda.py --platform {platform} failed: {result.stderr[-300:]}")
-    manifest = "lambda.json" if platform == "lambda" else "lambda-host.json"
+    manifest = TARGETS[platform].manifest_name
     return repo_root / str(json.loads((repo_root / "build" / manifest).read_text())["path"])
 
 

@@ -1,0 +1,58 @@
+"""What each function's module loads at cold start, seen from a fresh interpreter.
+
+In-process checks would see whatever earlier tests imported (moto loads half of PyPI).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HANDLERS = (
+    "webhook",
+    "callback",
+    "status",
+    "reconciler",
+    "validate_request",
+    "enrich_request",
+    "request_approval",
+    "store_artifacts",
+    "fulfil_request",
+    "report_outcome",
+    "record_failure",
+)
+HEAVY = ("aws_xray_sdk", "pydantic", "requests")
+
+
+def loaded_after_import(handler: str) -> set[str]:
+    script = (
+        "import importlib, json, sys\n"
+        f"importlib.import_module('jira_workflow.handlers.{handler}')\n"
+        f"print(json.dumps(sorted(set(sys.modules) & set({list(HEAVY)!r}))))\n"
+    )
+    result = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "eu-west-1"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("handler", HANDLERS)
+def test_no_function_loads_the_xray_sdk(handler: str) -> None:
+    assert "aws_xray_sdk" not in loaded_after_import(handler)
+
+
+def test_status_imports_neither_pydantic_nor_requests() -> None:
+    assert loaded_after_import("status") == set()
+
+
+@pytest.mark.parametrize("handler", ["webhook", "callback"])
+def test_api_functions_that_do_not_call_jira_at_once_import_no_requests(handler: str) -> None:
+    assert "requests" not in loaded_after_import(handler)
