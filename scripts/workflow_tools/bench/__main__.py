@@ -59,9 +59,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         epilog=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--runs", type=int, default=7, help="cold-start samples (median)"
-    )
+    parser.add_argument("--runs", type=int, default=7, help="cold-start samples (median)")
     parser.add_argument("--warm-runs", type=int, default=5, help="warm end-to-end samples")
     parser.add_argument("--throughput-requests", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=10)
