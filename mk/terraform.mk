@@ -69,10 +69,12 @@ tf-test: tf-validate ## terraform test (mock AWS): guards and IAM once, every en
 
 # Twice: with the variables' defaults (every module's secure baseline) and with prod's values.
 # dev/staging/local keep logs for less than a year on purpose, so they are not scanned.
-tf-checkov: $(CHECKOV_STAMP) ## checkov over terraform/ (defaults and prod.tfvars): 0 failed, skips listed
+tf-checkov: $(CHECKOV_STAMP) ## checkov over terraform/ (defaults and prod.tfvars): 0 failed, skips listed, no idle skip
 	@$(PYTHON) tests/terraform/run_checkov.py --checkov $(CHECKOV_VENV)/bin/checkov
 	@$(PYTHON) tests/terraform/run_checkov.py --checkov $(CHECKOV_VENV)/bin/checkov \
 	  --var-file $(TF_ROOT)/environments/prod.tfvars --count-skips-only
+	@$(PYTHON) tests/terraform/run_checkov.py --checkov $(CHECKOV_VENV)/bin/checkov \
+	  --audit-skips --var-file $(TF_ROOT)/environments/prod.tfvars
 
 tf-build-test: deps ## Unit tests of the package builder and the CLI-config writer
 	$(PY) -m pytest tests/terraform -q

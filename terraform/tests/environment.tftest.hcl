@@ -23,7 +23,7 @@ run "deployment" {
     condition = toset(flatten([
       [module.storage.requests_table_protection.kms_key_arn, module.storage.artifacts_bucket_kms_key_arn],
       values(module.secrets.secret_kms_key_arns),
-      [module.workflow.observability.kms_key_id, module.monitoring.alerts_topic_kms_key, module.api.stage_settings.access_log_group_kms],
+      [module.workflow.observability.kms_key_id, module.monitoring.alerts_topic_kms_key, module.api.stage_settings.access_log_group_kms, module.api.stage_settings.execution_log_group_kms],
       [for s in values(module.functions.runtime_settings) : [s.environment_kms_key, s.log_group_kms_key]],
     ])) == toset([module.kms.key_arn])
     error_message = "Every store (table, bucket, secrets, state machine, topic, log groups, Lambda env) must use the customer-managed key."
@@ -83,6 +83,7 @@ run "deployment" {
     condition = alltrue(concat(
       [for s in values(module.functions.runtime_settings) : s.log_retention_days == var.log_retention_days],
       [module.workflow.observability.log_retention_days == var.log_retention_days],
+      [for days in module.api.stage_settings.log_retention_days : days == var.log_retention_days],
     ))
     error_message = "Every log group keeps logs for log_retention_days."
   }

@@ -5,15 +5,24 @@ Skips are allowed only inline (`# checkov:skip=<ID>: <reason>`) so each one sits
 the resource it excuses; this script prints them all with their reasons and their count,
 so a reviewer sees the full list in CI output. A skip without a reason fails the run.
 
+`--audit-skips` checks the skips themselves: it scans a copy of the directory with every
+inline skip removed, once with the variables' defaults and once with each `--var-file`, and
+fails on any skip whose check passes anyway in all of them (a skip that suppresses nothing
+only hides the day the check starts to matter).
+
 Usage: run_checkov.py [--checkov PATH] [--directory DIR] [--var-file FILE] [--count-skips-only]
+       run_checkov.py --audit-skips [--var-file FILE ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +69,46 @@ def run_checkov(checkov: str, directory: Path, var_file: Path | None) -> Scan:
     return scan
 
 
+_INSTANCE = re.compile(r"\[[^\]]*\]$")
+_INLINE_SKIP = re.compile(r"^\s*#\s*checkov:skip=.*$\n?", re.MULTILINE)
+
+
+def findings(checks: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """(check, resource block): an inline skip covers every instance of its block."""
+    return {(str(c["check_id"]), _INSTANCE.sub("", str(c["resource"]))) for c in checks}
+
+
+def without_skips(directory: Path, into: Path) -> Path:
+    """A copy of `directory` whose .tf files carry no inline checkov skips."""
+    copy = into / directory.name
+    shutil.copytree(directory, copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+    for tf in copy.rglob("*.tf"):
+        tf.write_text(_INLINE_SKIP.sub("", tf.read_text(encoding="utf-8")), encoding="utf-8")
+    return copy
+
+
+def idle_skips(checkov: str, directory: Path, var_files: list[Path | None]) -> set[tuple[str, str]]:
+    """Skips (check, resource) that suppress no failure under any of the configurations."""
+    skipped: set[tuple[str, str]] = set()
+    suppressed: set[tuple[str, str]] = set()
+    with tempfile.TemporaryDirectory() as scratch:
+        stripped = without_skips(directory, Path(scratch))
+        for var_file in var_files:
+            skipped |= findings(run_checkov(checkov, directory, var_file).skipped)
+            suppressed |= findings(run_checkov(checkov, stripped, var_file).failed)
+    return skipped - suppressed
+
+
+def audit_skips(checkov: str, directory: Path, var_files: list[Path]) -> int:
+    configurations: list[Path | None] = [None, *var_files]
+    print(f"==> checkov skip audit: {len(configurations)} configuration(s), skips stripped")
+    idle = sorted(idle_skips(checkov, directory, configurations))
+    for check_id, resource in idle:
+        print(f"IDLE SKIP {check_id} {resource}: the check passes without it; remove the skip")
+    print(f"==> checkov skip audit: {len(idle)} skip(s) that suppress nothing")
+    return 1 if idle else 0
+
+
 def skip_reason(skip: dict[str, Any]) -> str:
     return str(skip.get("check_result", {}).get("suppress_comment", "")).strip()
 
@@ -71,13 +120,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--var-file",
         type=Path,
+        action="append",
+        default=[],
         help="evaluate with these tfvars (default: the variables' defaults, the secure baseline)",
     )
     parser.add_argument("--count-skips-only", action="store_true", help="print no skip list")
+    parser.add_argument("--audit-skips", action="store_true", help="fail on skips that do nothing")
     args = parser.parse_args(argv)
+    if args.audit_skips:
+        var_files = [v.resolve() for v in args.var_file]
+        return audit_skips(args.checkov, args.directory.resolve(), var_files)
+    if len(args.var_file) > 1:
+        parser.error("one --var-file per scan (several only with --audit-skips)")
 
     directory = args.directory.resolve()
-    var_file = args.var_file.resolve() if args.var_file else None
+    var_file = args.var_file[0].resolve() if args.var_file else None
     values = var_file.relative_to(REPO_ROOT) if var_file else "variable defaults"
     print(f"==> checkov over {directory.relative_to(REPO_ROOT)} with {values}")
     scan = run_checkov(args.checkov, directory, var_file)

@@ -131,7 +131,6 @@ resource "aws_api_gateway_model" "json_object" {
 ################################################################################
 
 resource "aws_api_gateway_method" "this" {
-  # checkov:skip=CKV_AWS_59: POST /jira/webhook must be open: Jira's native webhooks cannot send an API key, so the handler verifies the HMAC signature; /mock exists only with enable_mock_apis (dev/local).
   for_each = local.routes
 
   rest_api_id          = aws_api_gateway_rest_api.this.id
@@ -198,11 +197,18 @@ resource "aws_cloudwatch_log_group" "access" {
   kms_key_id        = var.kms_key_arn
 }
 
+# API Gateway writes execution logs to this fixed name and creates the group itself if it is
+# missing: never expiring and unencrypted. Created here first, with our retention and key.
+resource "aws_cloudwatch_log_group" "execution" {
+  name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${var.stage_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
 resource "aws_api_gateway_stage" "this" {
   # checkov:skip=CKV_AWS_120: Responses are per request (webhook/callback POSTs, live request status) and must never be served from a cache.
   # checkov:skip=CKV2_AWS_51: Callers are Jira Cloud and internal tools over public TLS; Jira cannot present client certificates. Access is API key + HMAC.
   # checkov:skip=CKV2_AWS_77: The web ACL is supplied by var.waf_acl_arn and managed with its rule sets (Log4j/known-bad-inputs included) where it is defined.
-  # checkov:skip=CKV2_AWS_29: WAF is associated when var.waf_acl_arn is set (count), which static analysis cannot see; the prod checklist sets it.
   rest_api_id          = aws_api_gateway_rest_api.this.id
   deployment_id        = aws_api_gateway_deployment.this.id
   stage_name           = var.stage_name
@@ -235,6 +241,7 @@ resource "aws_api_gateway_method_settings" "all" {
   rest_api_id = aws_api_gateway_rest_api.this.id
   stage_name  = aws_api_gateway_stage.this.stage_name
   method_path = "*/*"
+  depends_on  = [aws_cloudwatch_log_group.execution] # before the first execution log line
 
   settings {
     metrics_enabled        = true

@@ -57,7 +57,12 @@ output "stage_settings" {
     data_trace_enabled   = aws_api_gateway_method_settings.all.settings[0].data_trace_enabled
     xray_tracing_enabled = aws_api_gateway_stage.this.xray_tracing_enabled
     access_log_group_kms = aws_cloudwatch_log_group.access.kms_key_id
-    waf_associated       = length(aws_wafv2_web_acl_association.this) > 0
+    log_retention_days = [
+      aws_cloudwatch_log_group.access.retention_in_days,
+      aws_cloudwatch_log_group.execution.retention_in_days,
+    ]
+    execution_log_group_kms = aws_cloudwatch_log_group.execution.kms_key_id
+    waf_associated          = length(aws_wafv2_web_acl_association.this) > 0
   }
 }
 

@@ -134,7 +134,6 @@ resource "aws_s3_bucket_logging" "artifacts" {
 ################################################################################
 
 resource "aws_s3_bucket" "logs" {
-  # checkov:skip=CKV_AWS_18: This is the access-log target; logging it to itself would loop.
   # checkov:skip=CKV_AWS_144: Access logs are an audit trail kept in-region; cross-region replication is not required for them.
   # checkov:skip=CKV_AWS_145: S3 server access log delivery supports only SSE-S3 on the target bucket, not SSE-KMS.
   # checkov:skip=CKV2_AWS_62: Nothing consumes events from the access-log bucket.
