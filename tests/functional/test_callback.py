@@ -403,3 +403,35 @@ def test_refusal_of_the_first_send_after_a_resend_landed_keeps_the_decision(
     assert (record["state"], record["decision"]) == ("APPROVED", "approved")
     assert workflow.token_item("OPS-1") is None
     assert not any("not applied" in c for c in workflow.jira.comments("OPS-1"))
+
+
+def test_replayed_late_decisions_tell_jira_once(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = awaiting_approval(workflow, "OPS-1")
+    assert container().table.claim_once("OPS-1", name, "approval_comment_at", "2026-11-28Z")
+    send_task_success_answers(monkeypatch, closed_task("TaskTimedOut"))
+    late = {"issueKey": "OPS-1", "decision": "approved", "actor": "Late Larry"}
+
+    answers = [decide(late)["statusCode"] for _ in range(3)]
+
+    assert answers == [410, 410, 410]
+    told = [c for c in workflow.jira.comments("OPS-1") if "Late Larry" in c]
+    assert len(told) == 1
+    assert "after its approval had closed" in told[0]
+
+
+def test_a_decision_on_a_request_that_never_awaited_one_says_so(workflow: Workflow) -> None:
+    key = workflow.jira.create_issue("OPS", "Broken request", notify=False)
+    table = container().table
+    table.claim(key, f"{key}-exec", "d", "k", "2026-11-28T00:00:00Z")
+    table.update(key, f"{key}-exec", "2026-11-28T00:00:01Z", state=RequestState.FAILED)
+    late = {"issueKey": key, "decision": "rejected", "actor": "Rita"}
+
+    assert decide(late)["statusCode"] == 410
+    assert decide(late)["statusCode"] == 410
+
+    told = [c for c in workflow.jira.comments(key) if "Rita" in c]
+    assert len(told) == 1
+    assert "had ended (FAILED) before it ever waited for a decision" in told[0]
+    assert "approval had closed" not in told[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from jira_workflow.domain.requests import ApprovalDecision, Decision
+from jira_workflow.domain.requests import ApprovalDecision, Decision, RequestState
 
 MAX_REASON_LENGTH = 300
 # AWS identifiers that may ride along in an error text: ARNs (role, function, table) and
@@ -53,10 +53,15 @@ def approval_timed_out() -> str:
     return "No decision arrived in time: the approval closed and nothing was provisioned."
 
 
-def late_decision(decision: ApprovalDecision) -> str:
+def late_decision(decision: ApprovalDecision, state: RequestState, ever_awaited: bool) -> str:
     verb = "approve" if decision.decision is Decision.APPROVED else "reject"
+    when = (
+        "after its approval had closed"
+        if ever_awaited
+        else f"but it had ended ({state.value}) before it ever waited for a decision"
+    )
     return (
-        f"{decision.actor} tried to {verb} this request after its approval had closed; "
+        f"{decision.actor} tried to {verb} this request {when}; "
         "the decision was not applied. Resubmit the issue to start a new request."
     )
 

@@ -22,6 +22,10 @@ if TYPE_CHECKING:  # built on demand (a late decision): the callback's cold star
     from jira_workflow.adapters.jira import JiraClient
 
 
+# Marks the request once Jira has been told a decision came too late.
+LATE_DECISION_MARKER = "late_decision_comment_at"
+
+
 class Approvals:
     def __init__(
         self,
@@ -126,11 +130,21 @@ class Approvals:
             raise CompletionUnconfirmed("the decision is being sent again; retry for the outcome")
 
     def _tell_jira_too_late(self, decision: ApprovalDecision) -> None:
-        # Best effort: the caller's 410 must not turn into a 5xx because Jira is down.
+        """One comment per request, however often a late decision is replayed or retried."""
         count("LateDecisions")
+        record = self._table.get(decision.issue_key)
+        if record is None or not self._table.claim_once(
+            record.issue_key, record.execution_name, LATE_DECISION_MARKER, self._now()
+        ):
+            return
+        ever_awaited = bool(record.approval_comment_at)
         try:
-            self._jira().add_comment(decision.issue_key, messages.late_decision(decision))
+            self._jira().add_comment(
+                decision.issue_key, messages.late_decision(decision, record.state, ever_awaited)
+            )
         except WorkflowError as exc:
+            # Best effort: the caller's 410 must not turn into a 5xx because Jira is down.
+            self._table.release_once(record.issue_key, record.execution_name, LATE_DECISION_MARKER)
             logger.warning("could not tell Jira about a late decision", extra={"error": str(exc)})
 
 
