@@ -199,7 +199,8 @@ def cost_rows(counts: list[PathCounts]) -> list[Row]:
                 f"path {c.path}",
                 f"${cost['total']:.4f} / 1k req",
                 f"{c.state_transitions} transitions, {c.lambda_invocations} invocations",
-                f"{c.api_requests} API req, {c.dynamodb_writes} DDB writes",
+                f"{c.api_requests} API req, DynamoDB {c.dynamodb_writes:g} WRU / "
+                f"{c.dynamodb_reads:g} RRU, S3 {c.s3_writes} PUT + {c.s3_reads} GET",
                 f"{c.lambda_gb_seconds:.3f} GB-s; SFN ${cost['step_functions']:.4f}",
                 None,
             )

@@ -1,7 +1,8 @@
 """AWS cost per 1,000 requests from per-request counts, at public on-demand prices.
 
-Prices: us-east-1 / eu-west-1 list prices as published on the AWS pricing pages (2025);
-they change rarely, but check before quoting. Free tiers are left out on purpose.
+Prices: us-east-1 list prices as published on the AWS pricing pages (checked 2026-11;
+eu-west-1 is within a few per cent). Free tiers are left out on purpose. Each figure
+names its source page in its comment; check before quoting.
 """
 
 from __future__ import annotations
@@ -16,10 +17,15 @@ LAMBDA_PER_GB_SECOND = 0.0000133334
 LAMBDA_PER_INVOCATION = 0.20 / 1_000_000
 # API Gateway REST APIs: $3.50 per 1M requests (first 333M a month).
 API_PER_REQUEST = 3.50 / 1_000_000
-# DynamoDB on-demand: $1.25 per 1M write request units (one unit per 1 KB written).
-DYNAMODB_PER_WRITE_UNIT = 1.25 / 1_000_000
-# Lambda bills duration in 1 ms steps; none of ours come near a second.
-LAMBDA_BILLING_STEP_MS = 1
+# DynamoDB on-demand since the November 2024 price cut: $0.625 per 1M write request units
+# (one per 1 KB written; a transactional write costs two) and $0.125 per 1M read request
+# units (one per strongly consistent 4 KB read; an eventually consistent read costs half).
+DYNAMODB_PER_WRITE_UNIT = 0.625 / 1_000_000
+DYNAMODB_PER_READ_UNIT = 0.125 / 1_000_000
+# S3 Standard requests: PUT, COPY, POST, LIST $0.005 per 1,000; GET, HEAD and the rest
+# $0.0004 per 1,000.
+S3_PER_WRITE_REQUEST = 0.005 / 1_000
+S3_PER_READ_REQUEST = 0.0004 / 1_000
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,10 @@ class PathCounts:
     lambda_invocations: int
     lambda_gb_seconds: float
     api_requests: int
-    dynamodb_writes: int
+    dynamodb_writes: float
+    dynamodb_reads: float = 0.0
+    s3_writes: int = 0
+    s3_reads: int = 0
 
     def cost_per_thousand(self) -> dict[str, float]:
         parts = {
@@ -39,7 +48,10 @@ class PathCounts:
             "lambda": self.lambda_invocations * LAMBDA_PER_INVOCATION
             + self.lambda_gb_seconds * LAMBDA_PER_GB_SECOND,
             "api_gateway": self.api_requests * API_PER_REQUEST,
-            "dynamodb_writes": self.dynamodb_writes * DYNAMODB_PER_WRITE_UNIT,
+            "dynamodb": self.dynamodb_writes * DYNAMODB_PER_WRITE_UNIT
+            + self.dynamodb_reads * DYNAMODB_PER_READ_UNIT,
+            "s3_requests": self.s3_writes * S3_PER_WRITE_REQUEST
+            + self.s3_reads * S3_PER_READ_REQUEST,
         }
         scaled = {name: value * 1_000 for name, value in parts.items()}
         scaled["total"] = sum(scaled.values())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import statistics
 import time
 import uuid
@@ -32,6 +33,10 @@ from workflow_tools.load.target import (
 DYNAMODB_WRITES = frozenset(
     {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 )
+DYNAMODB_READS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
+# S3 bills PUT, COPY, POST and LIST at the write rate; everything else at the read rate.
+S3_WRITE_METHODS = frozenset({"PUT", "POST"})
+_SIGV4_SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
 POLL_SECONDS = 0.05
 
 
@@ -72,15 +77,59 @@ def dynamodb_writes(recording: list[dict[str, Any]]) -> int:
     return count
 
 
-def _write_units(entry: dict[str, Any]) -> int:
-    """One write unit per item (ours are all under 1 KB); batch calls count each item."""
+def dynamodb_reads(recording: list[dict[str, Any]]) -> float:
+    """Read units: one per strongly consistent item read (ours are under 4 KB), half when
+    eventually consistent; a Query counts the items it returned as one read per call here,
+    a bound that holds for our single-item queries."""
+    units = 0.0
+    for entry in recording:
+        target = entry["headers"].get("X-Amz-Target", "")
+        if target.startswith("DynamoDB_") and target.split(".", 1)[1] in DYNAMODB_READS:
+            units += 1.0 if _body(entry).get("ConsistentRead") else 0.5
+    return units
+
+
+def s3_requests(recording: list[dict[str, Any]]) -> tuple[int, int]:
+    """(write-priced, read-priced) S3 requests, told apart by the SigV4 service name."""
+    writes = reads = 0
+    for entry in recording:
+        match = _SIGV4_SERVICE.search(entry["headers"].get("Authorization", ""))
+        if match is None or match.group(1) != "s3":
+            continue
+        if entry.get("method") in S3_WRITE_METHODS or "list-type=" in entry.get("url", ""):
+            writes += 1
+        else:
+            reads += 1
+    return writes, reads
+
+
+def for_issue(recording: list[dict[str, Any]], issue_key: str) -> list[dict[str, Any]]:
+    """The calls made for one issue: its key is in every item key and every object key."""
+    pattern = re.compile(rf"(?<![\w-]){re.escape(issue_key)}(?![\d])")
+    return [e for e in recording if pattern.search(e.get("url", "")) or pattern.search(_text(e))]
+
+
+def _text(entry: dict[str, Any]) -> str:
     body = entry.get("body") or ""
     if entry.get("body_encoded"):
-        body = base64.b64decode(body).decode()
+        try:
+            return base64.b64decode(body).decode("utf-8", errors="replace")
+        except ValueError:
+            return ""
+    return str(body)
+
+
+def _body(entry: dict[str, Any]) -> dict[str, Any]:
     try:
-        document = json.loads(body)
+        document = json.loads(_text(entry))
     except ValueError:
-        return 1
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _write_units(entry: dict[str, Any]) -> int:
+    """One write unit per item (ours are all under 1 KB); batch calls count each item."""
+    document = _body(entry)
     if "TransactItems" in document:
         return 2 * len(document["TransactItems"])  # transactions cost double
     if "RequestItems" in document:
@@ -103,6 +152,16 @@ def wait_for(predicate: Any, timeout: float, what: str) -> Any:
 
 def state_of(target: LoadTarget, key: str) -> str:
     return str(target.status(key).body.get("state", ""))
+
+
+def running_executions(target: LoadTarget) -> list[dict[str, Any]]:
+    """Executions still running: counting beside them would charge their calls to ours."""
+    sfn = target.session.client("stepfunctions")
+    machine = target.info["state_machine_arn"]
+    found: list[dict[str, Any]] = sfn.list_executions(
+        stateMachineArn=machine, statusFilter="RUNNING", maxResults=100
+    )["executions"]
+    return found
 
 
 def execution_end(target: LoadTarget, arn: str) -> dict[str, Any] | None:
@@ -181,6 +240,7 @@ def count_path(
         labels=[plan.risk_label],
         notify=False,
     )
+    wait_for(lambda: not running_executions(target), timeout, "the backlog to drain")
     recorder.start()
     api_seconds: list[float] = []
     started = time.perf_counter()
@@ -193,7 +253,8 @@ def count_path(
         api_seconds.append(time.perf_counter() - started)
     wait_for(lambda: execution_end(target, arn), timeout, f"{key} finished")
     target.jira.wait_for_deliveries(timeout=30)  # Jira's own webhooks for our transitions
-    recording = recorder.stop()
+    recording = for_issue(recorder.stop(), key)
+    s3_writes, s3_reads = s3_requests(recording)
     history = target.session.client("stepfunctions").get_execution_history(
         executionArn=arn, maxResults=1000
     )["events"]
@@ -213,6 +274,9 @@ def count_path(
         lambda_gb_seconds=gb_seconds,
         api_requests=api_requests,
         dynamodb_writes=dynamodb_writes(recording),
+        dynamodb_reads=dynamodb_reads(recording),
+        s3_writes=s3_writes,
+        s3_reads=s3_reads,
     )
 
 
