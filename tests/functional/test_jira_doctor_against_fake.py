@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from jira_workflow.adapters.jira import JiraCredentials
 from jira_workflow.domain.trigger import TriggerRule
@@ -125,3 +126,31 @@ def test_directed_transitions_are_offered_only_from_their_start_statuses() -> No
         key = jira.create_issue("OPS", "x", status="Submitted", notify=False)
         offered = {t.to_status for t in jira.workflow.available_from(jira.status(key))}
     assert offered == {"Awaiting Approval"}
+
+
+def test_the_fake_serves_projects_statuses_and_workflows_from_its_model() -> None:
+    with FakeJira(email=EMAIL, api_token=TOKEN, projects=("OPS", "IT")) as jira:
+        auth = (EMAIL, TOKEN)
+        project = requests.get(f"{jira.url}/rest/api/3/project/IT", auth=auth, timeout=10).json()
+        key = jira.create_issue("IT", "Need a laptop", notify=False)
+        issue = requests.get(f"{jira.url}/rest/api/3/issue/{key}", auth=auth, timeout=10).json()
+        statuses = requests.get(
+            f"{jira.url}/rest/api/3/project/IT/statuses", auth=auth, timeout=10
+        ).json()
+        pair = {"projectId": project["id"], "issueTypeId": statuses[0]["id"]}
+        read = requests.post(
+            f"{jira.url}/rest/api/3/workflows",
+            json={"projectAndIssueTypes": [pair]},
+            auth=auth,
+            timeout=10,
+        ).json()
+        assert jira.response_problems == []
+        workflow = jira.workflow
+    assert project["id"] == issue["fields"]["project"]["id"] != "10000"
+    assert [t["name"] for t in statuses] == ["Service Request", "Task", "Bug"]
+    assert {s["name"]: s["id"] for s in statuses[0]["statuses"]} == {
+        name: workflow.status_id(name) for name in workflow.statuses
+    }
+    assert [w["name"] for w in read["workflows"]] == [workflow.name]
+    served = {t["name"] for t in read["workflows"][0]["transitions"] if t["type"] == "GLOBAL"}
+    assert served == {name for name, _ in DEFAULT_TRANSITIONS}

@@ -150,6 +150,7 @@ class FakeIssue:
     priority: str
     created: datetime
     updated: datetime
+    project_id: str = "10000"
     comments: list[FakeComment] = field(default_factory=list)
 
 
@@ -242,6 +243,7 @@ class IssueStore:
                 priority=priority,
                 created=created,
                 updated=created,
+                project_id=self.projects[project].id,
             )
             self.issues[issue.key] = issue
             if notify:

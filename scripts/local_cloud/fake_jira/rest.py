@@ -244,7 +244,7 @@ def _all_fields(issue: FakeIssue, workflow: Workflow) -> dict[str, Any]:
         "summary": issue.summary,
         "description": issue.description,
         "issuetype": {"id": issue_type_id(issue.issue_type), "name": issue.issue_type},
-        "project": {"id": "10000", "key": issue.project_key, "name": issue.project_key},
+        "project": {"id": issue.project_id, "key": issue.project_key, "name": issue.project_key},
         "status": _status_json(issue.status, workflow),
         "labels": list(issue.labels),
         "reporter": issue.reporter.to_api(),
