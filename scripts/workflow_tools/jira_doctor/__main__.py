@@ -63,7 +63,10 @@ def diagnose(target: Target, jira_url: str | None, api_url: str | None) -> list[
     settings = container.settings
     if not settings.jira_base_url:
         raise OpsError("JIRA_BASE_URL unknown: pass --jira-url")
-    credentials = container.secrets.jira_credentials(settings.jira_api_secret_arn)
+    try:
+        credentials = container.secrets.jira_credentials(settings.jira_api_secret_arn)
+    except ValueError as exc:  # the product's secret parser names what is wrong
+        raise OpsError(f"{target.secret_id('jira-api')}: {exc}") from None
     reader = SiteReader(
         settings.jira_base_url, credentials, timeout_seconds=settings.http_timeout_seconds
     )
