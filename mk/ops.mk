@@ -1,4 +1,4 @@
-# Operations: the deployment checklist as code and the smoke test (DEPLOYMENT_CHECKLIST.md,
+# Operations: the deployment checklist as code, the smoke test and the Jira doctor (DEPLOYMENT_CHECKLIST.md,
 # docs/runbooks/). The unit and functional tests of workflow_tools.preflight and workflow_tools.ops run in
 # test-python; nothing is added to TEST_TIERS here.
 #
@@ -31,3 +31,10 @@ preflight-fixtures: deps ## Re-plan tests/unit/fixtures/preflight/prod_{pass,wea
 
 smoke: deps ## Signed test webhook followed to completion: make smoke ENV=<ws> [SMOKE_ARGS=--issue OPS-1]
 	$(PY) -m workflow_tools.ops.smoke --env $(ENV) $(SMOKE_ARGS)
+
+JIRA_DOCTOR_ARGS ?=
+
+.PHONY: jira-doctor
+
+jira-doctor: deps ## Check the Jira site against what ENV's deployment needs: make jira-doctor ENV=<ws> [JIRA_DOCTOR_ARGS=--jira-url ...]
+	$(PY) -m workflow_tools.jira_doctor --env $(ENV) $(JIRA_DOCTOR_ARGS)

@@ -4,7 +4,9 @@ Used by the Jira contract test (every request the client can make) and by the fa
 server (every request it receives), so the product cannot drift from the real API. The
 spec is the committed, trimmed copy in `reference/jira-openapi.json` (made by
 `python -m workflow_tools.jira_spec` from Atlassian's full spec; its source version and
-SHA-256 are in `x-trimmed-from`): exactly the operations in `calls_in_use()`.
+SHA-256 are in `x-trimmed-from`): exactly the operations in `calls_in_use()` here and the
+Jira doctor's reads (`workflow_tools.jira_spec.calls_in_use()` joins them: the local cloud
+never imports the tools).
 
 Checks: the method + path match a non-deprecated operation (literal segments win),
 required path/query parameters are present, query parameter types and enums, and the
@@ -45,7 +47,8 @@ class JiraCall(NamedTuple):
 
 
 def calls_in_use() -> frozenset[JiraCall]:
-    """What the product's client calls and the fake Jira serves: the trimmed spec's scope."""
+    """What the product's client calls and the fake Jira serves (the doctor's reads join
+    these in `workflow_tools.jira_spec.calls_in_use`, the trimmed spec's whole scope)."""
     from jira_workflow.adapters.jira import JIRA_OPERATIONS
     from local_cloud.fake_jira.api import SERVED_CALLS  # the fake imports this module
 

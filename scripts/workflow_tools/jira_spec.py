@@ -25,10 +25,21 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from local_cloud.jira_openapi import DEFAULT_SPEC_PATH, JiraCall, calls_in_use
+from local_cloud import jira_openapi
+from local_cloud.jira_openapi import DEFAULT_SPEC_PATH, JiraCall
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _TOP_LEVEL_KEPT = ("openapi", "info", "servers", "externalDocs")
+
+
+def calls_in_use() -> frozenset[JiraCall]:
+    """The committed document's scope: the product's client, the fake Jira's routes and the
+    Jira doctor's reads. The doctor is a tool, and the local cloud never imports the tools
+    (tests/unit/test_layout.py), so its calls join the other two here."""
+    from workflow_tools.jira_doctor.site import SITE_OPERATIONS
+
+    doctor = {JiraCall(op.method, op.path_template) for op in SITE_OPERATIONS}
+    return jira_openapi.calls_in_use() | doctor
 
 
 class SpecError(Exception):

@@ -3,7 +3,8 @@
 The client's registry (`JIRA_OPERATIONS`) is the list of what it can send. Each entry
 needs a scenario here that drives the real client into making that request; the request
 is captured by `responses` and checked with `jira_openapi.validate_request`. Adding an
-operation without a scenario fails `test_every_operation_has_a_scenario`.
+operation without a scenario fails `test_every_operation_has_a_scenario`. The Jira
+doctor's reader (`SITE_OPERATIONS`) is held to the same contract.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from local_cloud.fake_jira.api import SERVED_CALLS
 from local_cloud.fake_jira.fake import FakeJira
 from local_cloud.jira_openapi import JiraCall, calls_in_use, validate_request, validate_response
 from workflow_tools import jira_spec
+from workflow_tools.jira_doctor.site import SITE_OPERATIONS, SiteReader
 
 BASE = "https://acme.atlassian.net"
 
@@ -41,9 +43,23 @@ SCENARIOS: dict[str, Callable[[JiraClient], object]] = {
 }
 
 
+_DOCTOR_ANSWERS: dict[str, object] = {
+    "/rest/api/3/project/OPS": {"id": "10000", "key": "OPS"},
+    "/rest/api/3/project/OPS/statuses": [
+        {"id": "3", "name": "Task", "statuses": [{"id": "1", "name": "Submitted"}]}
+    ],
+    "/rest/api/3/mypermissions": {
+        "permissions": {"BROWSE_PROJECTS": {"key": "BROWSE_PROJECTS", "havePermission": True}}
+    },
+    "/rest/api/3/workflows": {"statuses": [], "workflows": []},
+}
+
+
 def _canned_answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
     """Plausible Jira answers, enough for every scenario to run to the end."""
     path = request.path_url.split("?")[0]
+    if path in _DOCTOR_ANSWERS:
+        return 200, {}, json.dumps(_DOCTOR_ANSWERS[path])
     if request.method == "POST" and path.endswith("/comment"):
         return 201, {}, json.dumps({"id": "10100"})
     if request.method == "POST" and path.endswith("/transitions"):
@@ -117,6 +133,32 @@ def test_client_requests_match_the_official_spec(
         assert _problems(request) == [], f"{request.method} {request.path_url}"
 
 
+# ---- The Jira doctor's reads: the same contract -------------------------------------
+
+
+def test_every_doctor_operation_is_in_the_spec_and_not_deprecated() -> None:
+    for operation in SITE_OPERATIONS:
+        found = jira_openapi.find_operation(operation.method, operation.path_template)
+        assert found is not None, operation
+        assert found.template == operation.path_template
+        assert not found.spec.get("deprecated"), operation
+
+
+def test_doctor_requests_match_the_official_spec(recorded: responses.RequestsMock) -> None:
+    reader = SiteReader(BASE, JiraCredentials("bot@acme.test", "token"))
+    reader.read_project("OPS", ("Task",))
+
+    requests_made = [call.request for call in recorded.calls]
+    for operation in SITE_OPERATIONS:
+        pattern = _template_regex(operation)
+        assert any(
+            r.method == operation.method and pattern.fullmatch(r.path_url.split("?")[0])
+            for r in requests_made
+        ), f"the doctor never sent {operation.method} {operation.path_template}"
+    for request in requests_made:
+        assert _problems(request) == [], f"{request.method} {request.path_url}"
+
+
 # ---- The committed spec holds exactly what is used ---------------------------------
 
 
@@ -143,9 +185,17 @@ def test_committed_spec_is_inside_the_repository() -> None:
 
 
 def test_committed_spec_holds_exactly_the_calls_in_use() -> None:
-    # A new client call or fake route fails here until the spec is regenerated
+    # A new client call, fake route or doctor read fails here until the spec is regenerated
     # (python -m workflow_tools.jira_spec --source <Atlassian's full spec>).
-    assert _operations_in(_document()) == set(calls_in_use())
+    assert _operations_in(_document()) == set(jira_spec.calls_in_use())
+
+
+def test_calls_in_use_joins_the_client_the_fake_and_the_doctor() -> None:
+    doctor = {JiraCall(op.method, op.path_template) for op in SITE_OPERATIONS}
+    client = {JiraCall(op.method, op.path_template) for op in JIRA_OPERATIONS}
+    assert jira_spec.calls_in_use() == calls_in_use() | doctor
+    assert client | doctor <= set(jira_spec.calls_in_use())
+    assert doctor <= set(SERVED_CALLS), "the fake Jira must serve every doctor read"
 
 
 def test_committed_spec_records_its_source() -> None:
@@ -153,7 +203,7 @@ def test_committed_spec_records_its_source() -> None:
     assert source["title"] == "The Jira Cloud platform REST API"
     assert source["version"]
     assert re.fullmatch(r"[0-9a-f]{64}", source["sha256"])
-    assert sorted(source["operations"]) == sorted(f"{m} {t}" for m, t in calls_in_use())
+    assert sorted(source["operations"]) == sorted(f"{m} {t}" for m, t in jira_spec.calls_in_use())
 
 
 def test_every_fake_route_is_answered_and_in_the_spec() -> None:
@@ -164,9 +214,12 @@ def test_every_fake_route_is_answered_and_in_the_spec() -> None:
         "/comment": {"body": {"type": "doc", "version": 1, "content": []}},
         "/transitions": {"transition": {"id": "1"}},
         "/search/jql": {"jql": "project = OPS"},
+        "/workflows": {"projectAndIssueTypes": [{"projectId": "10000", "issueTypeId": "1"}]},
     }
     for method, template in SERVED_CALLS:
-        path = template.replace("{issueIdOrKey}", key)
+        path = template.replace("{issueIdOrKey}", key).replace("{projectIdOrKey}", "OPS")
+        if template.endswith("/mypermissions"):
+            path += "?permissions=BROWSE_PROJECTS"
         body = next((b for end, b in bodies.items() if path.endswith(end)), None)
         raw = json.dumps(body).encode() if method == "POST" and body else b""
         headers = {"Authorization": auth, "Content-Type": "application/json"}

@@ -1,4 +1,4 @@
-"""The REST v3 calls the workflow makes, answered from an `IssueStore`.
+"""The REST v3 calls the workflow and its Jira doctor make, answered from an `IssueStore`.
 
 Every request is checked against Atlassian's OpenAPI spec (`jira_openapi`) and answered
 400 with the problems when it does not match, so code tested against the fake cannot
@@ -23,7 +23,13 @@ from urllib.parse import parse_qs, urlsplit
 from local_cloud.fake_jira import rest
 from local_cloud.fake_jira.adf import adf_problems
 from local_cloud.fake_jira.jql import JqlError, JqlFilter
-from local_cloud.fake_jira.model import FakeUser, IssueStore
+from local_cloud.fake_jira.model import (
+    DEFAULT_BOT_PERMISSIONS,
+    FakeProject,
+    FakeUser,
+    IssueStore,
+    Workflow,
+)
 from local_cloud.jira_openapi import JiraCall, validate_request, validate_response
 
 _NOT_FOUND = "Issue does not exist or you do not have permission to see it."
@@ -38,6 +44,11 @@ _ANSWERED_BY: dict[JiraCall, str] = {
     JiraCall("GET", "/rest/api/3/issue/{issueIdOrKey}/comment"): "_get_comments",
     JiraCall("POST", "/rest/api/3/issue/{issueIdOrKey}/comment"): "_post_comment",
     JiraCall("POST", "/rest/api/3/search/jql"): "_search",
+    # What the Jira doctor reads (workflow_tools.jira_doctor): the site's configuration.
+    JiraCall("GET", "/rest/api/3/project/{projectIdOrKey}"): "_get_project",
+    JiraCall("GET", "/rest/api/3/project/{projectIdOrKey}/statuses"): "_get_project_statuses",
+    JiraCall("GET", "/rest/api/3/mypermissions"): "_get_my_permissions",
+    JiraCall("POST", "/rest/api/3/workflows"): "_read_workflows",
 }
 SERVED_CALLS: tuple[JiraCall, ...] = tuple(_ANSWERED_BY)
 
@@ -94,9 +105,13 @@ class RestApi:
         credentials: Callable[[], str],
         *,
         validate_against_spec: bool,
+        bot_permissions: frozenset[str] = DEFAULT_BOT_PERMISSIONS,
     ) -> None:
         self.store = store
         self.api_user = api_user
+        # The bot's project permissions (every project alike). Reported by /mypermissions
+        # and honoured by the project and workflow reads; issue routes do not check them.
+        self.bot_permissions = set(bot_permissions)
         self.faults = InjectedFaults()
         self.validate_against_spec = validate_against_spec
         # What the fake answered that the spec does not allow: tests assert it stays empty.
@@ -228,3 +243,63 @@ class RestApi:
         if not answer["isLast"]:
             answer["nextPageToken"] = rest.encode_page_token(start + size)
         return 200, answer
+
+    def _get_project(
+        self, key_or_id: str, *, query: Mapping[str, str], body: object
+    ) -> tuple[int, object]:
+        project = self._browsable_project(key_or_id)
+        if project is None:
+            return 404, rest.errors(f"No project could be found with key '{key_or_id}'.")
+        return 200, rest.project_json(project, self._base_url())
+
+    def _get_project_statuses(
+        self, key_or_id: str, *, query: Mapping[str, str], body: object
+    ) -> tuple[int, object]:
+        project = self._browsable_project(key_or_id)
+        if project is None:
+            return 404, rest.errors(f"No project could be found with key '{key_or_id}'.")
+        return 200, rest.project_statuses_json(project, self.store.workflow, self._base_url())
+
+    def _get_my_permissions(self, *, query: Mapping[str, str], body: object) -> tuple[int, object]:
+        keys = [k.strip() for k in query.get("permissions", "").split(",") if k.strip()]
+        if not keys:
+            return 400, rest.errors("The 'permissions' query parameter is required.")
+        unknown = [k for k in keys if k not in rest.PROJECT_PERMISSIONS]
+        if unknown:
+            return 404, rest.errors(f"Permission(s) not found: {', '.join(unknown)}")
+        where = query.get("projectId") or query.get("projectKey")
+        if where is not None and self._browsable_project(where) is None:
+            return 404, rest.errors(f"No project could be found with key '{where}'.")
+        return 200, rest.permissions_json(keys, frozenset(self.bot_permissions))
+
+    def _read_workflows(
+        self, *, query: Mapping[str, str], body: Mapping[str, Any]
+    ) -> tuple[int, object]:
+        # The bulk read leaves out what the caller may not see: it needs Administer projects
+        # or View (read-only) workflow in the project (the site's one workflow here).
+        if not self.bot_permissions & {"ADMINISTER_PROJECTS", "VIEW_READONLY_WORKFLOW"}:
+            return 200, rest.workflows_json([])
+        workflow = self.store.workflow
+        wanted = [
+            self._pair_matches(pair, workflow) for pair in body.get("projectAndIssueTypes") or ()
+        ]
+        wanted.append(workflow.name in (body.get("workflowNames") or ()))
+        return 200, rest.workflows_json([workflow] if any(wanted) else [])
+
+    # ---- Helpers ----------------------------------------------------------------------
+
+    def _browsable_project(self, key_or_id: str) -> FakeProject | None:
+        """Jira answers 404 alike for a missing project and one the caller cannot browse."""
+        if "BROWSE_PROJECTS" not in self.bot_permissions:
+            return None
+        try:
+            return self.store.project(key_or_id)
+        except KeyError:
+            return None
+
+    def _pair_matches(self, pair: Mapping[str, Any], workflow: Workflow) -> bool:
+        project = self._browsable_project(str(pair.get("projectId", "")))
+        issue_type = str(pair.get("issueTypeId", ""))
+        return project is not None and any(
+            rest.issue_type_id(name) == issue_type for name in project.issue_types
+        )

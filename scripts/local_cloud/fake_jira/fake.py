@@ -16,7 +16,14 @@ from typing import Any
 
 from local_cloud.fake_jira.adf import adf_to_text
 from local_cloud.fake_jira.api import RestApi
-from local_cloud.fake_jira.model import FakeIssue, FakeUser, IssueStore, Workflow
+from local_cloud.fake_jira.model import (
+    DEFAULT_BOT_PERMISSIONS,
+    DEFAULT_ISSUE_TYPES,
+    FakeIssue,
+    FakeUser,
+    IssueStore,
+    Workflow,
+)
 from local_cloud.fake_jira.server import CallLog, JiraHttpServer
 from local_cloud.fake_jira.webhooks import Delivery, WebhookSender, event_body
 
@@ -29,6 +36,8 @@ class FakeJira:
         api_token: str = "fake-api-token",  # noqa: S107 - a local fake's default
         workflow: Workflow | None = None,
         projects: Iterable[str] = ("OPS",),
+        issue_types: Sequence[str] = DEFAULT_ISSUE_TYPES,
+        bot_permissions: frozenset[str] = DEFAULT_BOT_PERMISSIONS,
         webhook_retry_delays: Sequence[float] = (0.05, 0.1, 0.2, 0.4, 0.8),
         webhook_timeout_seconds: float = 10.0,
         validate_against_spec: bool = True,
@@ -45,9 +54,11 @@ class FakeJira:
             base_url=self._base_url,
             credentials=lambda: f"{self.email}:{self.api_token}",
             validate_against_spec=validate_against_spec,
+            bot_permissions=bot_permissions,
         )
         self.api_calls: CallLog = []
         self._server: JiraHttpServer | None = None
+        self._issue_types = tuple(issue_types)
         for project in projects:
             self.add_project(project)
 
@@ -94,8 +105,14 @@ class FakeJira:
 
     # ---- Test helpers: state --------------------------------------------------------
 
-    def add_project(self, key: str) -> None:
-        self.store.add_project(key)
+    def add_project(self, key: str, issue_types: Sequence[str] | None = None) -> None:
+        """A project (default: the site's issue types), all on the site's one workflow."""
+        self.store.add_project(key, issue_types or self._issue_types)
+
+    @property
+    def bot_permissions(self) -> set[str]:
+        """The bot's project permissions: a test may grant or revoke one."""
+        return self.api.bot_permissions
 
     def user(self, display_name: str) -> FakeUser:
         """The user with that display name, created on first use."""

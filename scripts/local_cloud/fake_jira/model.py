@@ -1,4 +1,5 @@
-"""What a fake Jira site holds: projects, users, issues, comments and one workflow.
+"""What a fake Jira site holds: projects, users, issues, comments, one workflow and the
+bot's project permissions.
 
 `IssueStore` owns every change under one lock and reports each one as an event, so a
 person's move in the UI and a REST transition fire the same webhook.
@@ -36,6 +37,12 @@ DEFAULT_TRANSITIONS: tuple[tuple[str, str], ...] = (
     ("Fail", "Failed"),
     ("Reopen", "To Do"),
 )
+DEFAULT_ISSUE_TYPES: tuple[str, ...] = ("Service Request", "Task", "Bug")
+# What a bot account is granted in a project set up by the configure-jira runbook (plus the
+# read-only workflow view the Jira doctor needs to see the transitions).
+DEFAULT_BOT_PERMISSIONS: frozenset[str] = frozenset(
+    {"BROWSE_PROJECTS", "ADD_COMMENTS", "TRANSITION_ISSUES", "VIEW_READONLY_WORKFLOW"}
+)
 ISSUE_CREATED = "jira:issue_created"
 ISSUE_UPDATED = "jira:issue_updated"
 
@@ -59,33 +66,66 @@ class Transition:
     id: str
     name: str
     to_status: str
+    # Empty: a global transition (from any status); else the statuses it starts from.
+    from_statuses: tuple[str, ...] = ()
+
+    @property
+    def is_global(self) -> bool:
+        return not self.from_statuses
+
+
+# (name, to) is a global transition; (name, to, from statuses) a directed one.
+TransitionSpec = tuple[str, str] | tuple[str, str, Sequence[str]]
 
 
 @dataclass
 class Workflow:
     statuses: tuple[str, ...] = DEFAULT_STATUSES
     transitions: tuple[Transition, ...] = ()
+    name: str = "Request workflow"
 
     @classmethod
     def default(cls) -> Workflow:
         return cls.build(DEFAULT_STATUSES, DEFAULT_TRANSITIONS)
 
     @classmethod
-    def build(cls, statuses: Sequence[str], transitions: Iterable[tuple[str, str]]) -> Workflow:
+    def build(
+        cls,
+        statuses: Sequence[str],
+        transitions: Iterable[TransitionSpec],
+        name: str = "Request workflow",
+    ) -> Workflow:
         built = tuple(
-            Transition(id=str(11 + 10 * i), name=name, to_status=to)
-            for i, (name, to) in enumerate(transitions)
+            Transition(
+                id=str(11 + 10 * i),
+                name=spec[0],
+                to_status=spec[1],
+                from_statuses=tuple(spec[2]) if len(spec) == 3 else (),
+            )
+            for i, spec in enumerate(transitions)
         )
-        unknown = {t.to_status for t in built} - set(statuses)
+        named = {t.to_status for t in built} | {s for t in built for s in t.from_statuses}
+        unknown = named - set(statuses)
         if unknown:
             raise ValueError(f"transitions lead to unknown statuses: {sorted(unknown)}")
-        return cls(statuses=tuple(statuses), transitions=built)
+        return cls(statuses=tuple(statuses), transitions=built, name=name)
 
     def status_id(self, name: str) -> str:
         return str(10000 + self.statuses.index(name))
 
     def available_from(self, status: str) -> list[Transition]:
-        return [t for t in self.transitions if t.to_status != status]
+        return [
+            t
+            for t in self.transitions
+            if t.to_status != status and (t.is_global or status in t.from_statuses)
+        ]
+
+
+@dataclass(frozen=True)
+class FakeProject:
+    id: str
+    key: str
+    issue_types: tuple[str, ...]
 
 
 @dataclass
@@ -110,6 +150,7 @@ class FakeIssue:
     priority: str
     created: datetime
     updated: datetime
+    project_id: str = "10000"
     comments: list[FakeComment] = field(default_factory=list)
 
 
@@ -126,7 +167,8 @@ class IssueStore:
         self.lock = threading.RLock()
         self.issues: dict[str, FakeIssue] = {}
         self._on_event = on_event
-        self._projects: dict[str, itertools.count[int]] = {}
+        self.projects: dict[str, FakeProject] = {}
+        self._issue_numbers: dict[str, itertools.count[int]] = {}
         self._users: dict[str, FakeUser] = {}
         # One sequence for issue, comment and changelog ids, as in a small Jira site.
         self._ids = itertools.count(10001)
@@ -134,9 +176,21 @@ class IssueStore:
     def next_id(self) -> str:
         return str(next(self._ids))
 
-    def add_project(self, key: str) -> None:
+    def add_project(self, key: str, issue_types: Sequence[str] = DEFAULT_ISSUE_TYPES) -> None:
         with self.lock:
-            self._projects.setdefault(key, itertools.count(1))
+            if key not in self.projects:
+                project_id = str(10000 + len(self.projects))
+                self.projects[key] = FakeProject(project_id, key, tuple(issue_types))
+                self._issue_numbers[key] = itertools.count(1)
+
+    def project(self, key_or_id: str) -> FakeProject:
+        """The project with that key or id (keys are case sensitive); KeyError if none."""
+        found = self.projects.get(key_or_id) or next(
+            (p for p in self.projects.values() if p.id == key_or_id), None
+        )
+        if found is None:
+            raise KeyError(key_or_id)
+        return found
 
     def add_user(self, user: FakeUser) -> None:
         with self.lock:
@@ -173,12 +227,12 @@ class IssueStore:
         status = status or self.workflow.statuses[0]
         self._require_status(status)
         with self.lock:
-            if project not in self._projects:
+            if project not in self.projects:
                 raise ValueError(f"unknown project {project!r}")
             created = now()
             issue = FakeIssue(
                 id=self.next_id(),
-                key=f"{project}-{next(self._projects[project])}",
+                key=f"{project}-{next(self._issue_numbers[project])}",
                 project_key=project,
                 summary=summary,
                 description=text_to_adf(description) if description else None,
@@ -189,6 +243,7 @@ class IssueStore:
                 priority=priority,
                 created=created,
                 updated=created,
+                project_id=self.projects[project].id,
             )
             self.issues[issue.key] = issue
             if notify:

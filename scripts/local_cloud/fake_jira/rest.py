@@ -1,5 +1,6 @@
-"""The JSON shapes of Jira Cloud REST v3: issues, transitions, comments, errors, and the
-opaque page tokens of `/search/jql`. What these produce is checked against the OpenAPI
+"""The JSON shapes of Jira Cloud REST v3: issues, transitions, comments, errors, projects,
+their statuses and workflows, the caller's permissions, and the opaque page tokens of
+`/search/jql`. What these produce is checked against the OpenAPI
 spec on every answer (`FakeJira.response_problems`)."""
 
 from __future__ import annotations
@@ -10,9 +11,25 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from local_cloud.fake_jira.model import FakeComment, FakeIssue, Transition, Workflow
+from local_cloud.fake_jira.model import (
+    FakeComment,
+    FakeIssue,
+    FakeProject,
+    Transition,
+    Workflow,
+)
 
 _DONE_STATUSES = frozenset({"Done", "Rejected", "Failed"})
+# Jira's project permissions the fake knows: key -> (id, name), as Jira Cloud numbers them.
+PROJECT_PERMISSIONS: dict[str, tuple[str, str]] = {
+    "BROWSE_PROJECTS": ("10", "Browse Projects"),
+    "CREATE_ISSUES": ("11", "Create Issues"),
+    "EDIT_ISSUES": ("12", "Edit Issues"),
+    "ADD_COMMENTS": ("15", "Add Comments"),
+    "ADMINISTER_PROJECTS": ("23", "Administer Projects"),
+    "VIEW_READONLY_WORKFLOW": ("45", "View Read-Only Workflow"),
+    "TRANSITION_ISSUES": ("46", "Transition Issues"),
+}
 
 
 def errors(message: str) -> dict[str, Any]:
@@ -51,12 +68,143 @@ def transition_json(transition: Transition, workflow: Workflow) -> dict[str, Any
         "id": transition.id,
         "name": transition.name,
         "hasScreen": False,
-        "isGlobal": True,
+        "isGlobal": transition.is_global,
         "isInitial": False,
         "isAvailable": True,
         "isConditional": False,
         "to": _status_json(transition.to_status, workflow),
     }
+
+
+def issue_type_id(name: str) -> str:
+    """A stable id per type name: Jira's ids are opaque, but they do not change."""
+    return str(zlib.crc32(name.encode()) % 10000)
+
+
+def project_json(project: FakeProject, base_url: str) -> dict[str, Any]:
+    return {
+        "id": project.id,
+        "key": project.key,
+        "name": project.key,
+        "self": f"{base_url}/rest/api/3/project/{project.id}",
+        "projectTypeKey": "software",
+        "simplified": False,
+        "style": "classic",
+        "isPrivate": False,
+        "issueTypes": [
+            {
+                "id": issue_type_id(name),
+                "name": name,
+                "self": f"{base_url}/rest/api/3/issuetype/{issue_type_id(name)}",
+                "subtask": False,
+                "hierarchyLevel": 0,
+            }
+            for name in project.issue_types
+        ],
+    }
+
+
+def project_statuses_json(
+    project: FakeProject, workflow: Workflow, base_url: str
+) -> list[dict[str, Any]]:
+    """`GET /project/{key}/statuses`: every issue type of the project and its statuses."""
+    return [
+        {
+            "id": issue_type_id(name),
+            "name": name,
+            "self": f"{base_url}/rest/api/3/issueType/{issue_type_id(name)}",
+            "subtask": False,
+            "statuses": [
+                {
+                    **_status_json(status, workflow),
+                    "self": f"{base_url}/rest/api/3/status/{workflow.status_id(status)}",
+                }
+                for status in workflow.statuses
+            ],
+        }
+        for name in project.issue_types
+    ]
+
+
+def permissions_json(keys: list[str], granted: frozenset[str]) -> dict[str, Any]:
+    """`GET /mypermissions`: each asked-for permission and whether the caller has it."""
+    answer = {}
+    for key in keys:
+        permission_id, name = PROJECT_PERMISSIONS[key]
+        answer[key] = {
+            "id": permission_id,
+            "key": key,
+            "name": name,
+            "type": "PROJECT",
+            "description": f"Ability to {name.lower()}.",
+            "havePermission": key in granted,
+        }
+    return {"permissions": answer}
+
+
+def workflows_json(workflows: list[Workflow]) -> dict[str, Any]:
+    """`POST /workflows` (bulk get): the workflows and the statuses they reference.
+
+    A status's reference is its id; a global transition has no links, a directed one links
+    each status it starts from; the initial transition creates issues in the first status.
+    """
+    statuses = {
+        status: workflow.status_id(status) for workflow in workflows for status in workflow.statuses
+    }
+    return {
+        "statuses": [
+            {
+                "id": status_id,
+                "name": status,
+                "statusReference": status_id,
+                "statusCategory": _workflow_status_category(status),
+                "scope": {"type": "GLOBAL"},
+                "description": "",
+            }
+            for status, status_id in statuses.items()
+        ],
+        "workflows": [_workflow_json(workflow) for workflow in workflows],
+    }
+
+
+def _workflow_json(workflow: Workflow) -> dict[str, Any]:
+    initial = {
+        "id": "1",
+        "name": "Create",
+        "type": "INITIAL",
+        "toStatusReference": workflow.status_id(workflow.statuses[0]),
+        "links": [],
+    }
+    return {
+        "id": str(zlib.crc32(workflow.name.encode())),
+        "name": workflow.name,
+        "description": "",
+        "isEditable": True,
+        "scope": {"type": "GLOBAL"},
+        "version": {"id": "1", "versionNumber": 1},
+        "statuses": [{"statusReference": workflow.status_id(s)} for s in workflow.statuses],
+        "transitions": [
+            initial,
+            *(_workflow_transition_json(t, workflow) for t in workflow.transitions),
+        ],
+    }
+
+
+def _workflow_transition_json(transition: Transition, workflow: Workflow) -> dict[str, Any]:
+    return {
+        "id": transition.id,
+        "name": transition.name,
+        "type": "GLOBAL" if transition.is_global else "DIRECTED",
+        "toStatusReference": workflow.status_id(transition.to_status),
+        "links": [
+            {"fromStatusReference": workflow.status_id(status)}
+            for status in transition.from_statuses
+        ],
+    }
+
+
+def _workflow_status_category(status: str) -> str:
+    return {"done": "DONE", "new": "TODO"}.get(status_category(status), "IN_PROGRESS")
 
 
 def comment_json(issue_key: str, comment: FakeComment, base_url: str) -> dict[str, Any]:
@@ -95,12 +243,8 @@ def _all_fields(issue: FakeIssue, workflow: Workflow) -> dict[str, Any]:
     return {
         "summary": issue.summary,
         "description": issue.description,
-        "issuetype": {
-            # A stable id per type name: Jira's ids are opaque, but they do not change.
-            "id": str(zlib.crc32(issue.issue_type.encode()) % 10000),
-            "name": issue.issue_type,
-        },
-        "project": {"id": "10000", "key": issue.project_key, "name": issue.project_key},
+        "issuetype": {"id": issue_type_id(issue.issue_type), "name": issue.issue_type},
+        "project": {"id": issue.project_id, "key": issue.project_key, "name": issue.project_key},
         "status": _status_json(issue.status, workflow),
         "labels": list(issue.labels),
         "reporter": issue.reporter.to_api(),
