@@ -288,17 +288,18 @@ class JiraClient:
         for attempt in range(1, self._max_attempts + 1):
             timeout = self._attempt_timeout()
             if timeout is None:
-                raise self._out_of_time(operation, path, attempts=attempt - 1)
+                raise self._out_of_time(operation, path, attempt - 1, "no time left")
             response = self._send(operation, path, params, json, attempt, timeout)
             if response is not None and response.status_code not in _RETRYABLE_STATUS:
                 return self._result(operation, path, response)
             if attempt == self._max_attempts:
                 break
             delay = self._delay(attempt, response)
-            if delay > self._max_delay or self._remaining() - delay < self._min_attempt:
-                # Retrying sooner than Retry-After asks is wasted; waiting longer would leave
-                # no time to try again: the state machine retries the step later instead.
-                raise self._out_of_time(operation, path, attempts=attempt)
+            if delay > self._max_delay:
+                # Calling sooner than Retry-After asks is wasted: the state machine retries later.
+                raise self._out_of_time(operation, path, attempt, f"Retry-After {delay:g} s")
+            if self._remaining() - delay < self._min_attempt:
+                raise self._out_of_time(operation, path, attempt, "no time left to wait and retry")
             self._sleep(delay)
         logger.warning(
             "Jira unavailable", extra={"operation": operation.name, "attempts": self._max_attempts}
@@ -314,14 +315,15 @@ class JiraClient:
             return None
         return min(self._timeout, remaining)
 
-    def _out_of_time(self, operation: JiraOperation, path: str, attempts: int) -> JiraUnavailable:
+    def _out_of_time(
+        self, operation: JiraOperation, path: str, attempts: int, why: str
+    ) -> JiraUnavailable:
         logger.warning(
-            "Jira call stopped: the invocation has no time for another attempt",
-            extra={"operation": operation.name, "attempts": attempts},
+            "Jira call stopped before the invocation's deadline",
+            extra={"operation": operation.name, "attempts": attempts, "why": why},
         )
         return JiraUnavailable(
-            f"Jira did not answer {operation.method} {path} within this invocation's time "
-            f"({attempts} attempts)"
+            f"Jira did not answer {operation.method} {path} in time ({attempts} attempts; {why})"
         )
 
     def _send(
