@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from jira_workflow.clock import epoch_seconds, utc_now
+from jira_workflow.deadline import Deadline
 from jira_workflow.models.settings import Settings
 
 # Adapters and services are imported where they are built: each function then loads only
@@ -56,6 +57,8 @@ class Container:
         self.settings = settings
         self._session = session or boto3.session.Session()
         self._clients = clients
+        # Started per invocation by the handlers; the clients read it before every call.
+        self.deadline = Deadline()
 
     def _client(self, service: str) -> Any:
         if self._clients is not None:
@@ -110,6 +113,7 @@ class Container:
             lambda: self.secrets.jira_credentials(secret_id),
             session=self.http,
             timeout_seconds=self.settings.http_timeout_seconds,
+            remaining=self.deadline.remaining,
         )
 
     def external_api(self) -> ExternalApi:
@@ -126,6 +130,7 @@ class Container:
             self.settings.fulfil_api_url,
             lambda: self.secrets.external_api_token(secret_id),
             self.settings.http_timeout_seconds,
+            remaining=self.deadline.remaining,
         )
 
     # ---- services ---------------------------------------------------------------------

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
 
 from jira_workflow.container import container
+from jira_workflow.deadline import DEFAULT_MARGIN_SECONDS
 from jira_workflow.domain.errors import (
     ExternalServiceRejected,
     ExternalServiceUnavailable,
@@ -243,3 +245,57 @@ def test_record_failure_keeps_the_cause_and_tells_jira_a_short_reason(workflow: 
     assert any("enrich answered 503" in c for c in comments)
     assert not any("secret_internals" in c or "Traceback" in c for c in comments)
     assert workflow.jira.status("OPS-1") == "Failed"
+
+
+# ---- A slow Jira: steps end within their function's time -----------------------------
+
+
+class ShortContext(FakeLambdaContext):
+    """A context with little time left: a step late in its function's timeout."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self._ends_at = time.monotonic() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]
+        return int((self._ends_at - time.monotonic()) * 1000)
+
+
+def test_a_slow_jira_ends_the_step_before_its_function_timeout_with_jira_unavailable(
+    workflow: Workflow,
+) -> None:
+    validated(workflow)
+    workflow.jira.set_latency(1.2)  # longer than the 1 s HTTP timeout: every call times out
+    seconds_left = DEFAULT_MARGIN_SECONDS + 1.5
+    event = {"issueKey": "OPS-1", "executionName": EXECUTION, "taskToken": "token-1"}
+
+    started = time.monotonic()
+    with pytest.raises(JiraUnavailable):
+        request_approval.handler(event, ShortContext(seconds_left))
+    elapsed = time.monotonic() - started
+
+    assert elapsed < seconds_left - DEFAULT_MARGIN_SECONDS + 0.3
+    workflow.jira.clear_faults()
+    run(request_approval, taskToken="token-2")  # the state machine's retry
+    assert sum("Approval needed" in c for c in workflow.jira.comments("OPS-1")) == 1
+
+
+def test_a_comment_that_reached_a_slow_jira_is_not_posted_again_by_the_retry(
+    workflow: Workflow,
+) -> None:
+    validated(workflow)
+    workflow.jira.set_latency(1.5)  # the comment is applied after the client stopped reading
+
+    with pytest.raises(JiraUnavailable):
+        run(report_outcome, outcome="fulfilled", fulfilmentId="FUL-1")
+    workflow.jira.clear_faults()
+    deadline = time.monotonic() + 5
+    while not any("FUL-1" in c for c in workflow.jira.comments("OPS-1")):
+        assert time.monotonic() < deadline, "the fake never applied the comment"
+        time.sleep(0.05)
+
+    run(report_outcome, outcome="fulfilled", fulfilmentId="FUL-1")  # the state machine's retry
+
+    assert sum("FUL-1" in c for c in workflow.jira.comments("OPS-1")) == 1
+    assert workflow.jira.status("OPS-1") == "Done"
+    assert workflow.record("OPS-1")["state"] == "FULFILLED"

@@ -12,8 +12,10 @@ import pytest
 import requests
 import responses
 from responses import matchers
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from jira_workflow.adapters.jira import JiraClient, JiraCredentials, JiraTransition
+from jira_workflow.deadline import Deadline
 from jira_workflow.domain.errors import JiraIssueNotFound, JiraRequestRejected, JiraUnavailable
 
 BASE = "https://acme.atlassian.net"
@@ -290,12 +292,17 @@ def test_429_honours_retry_after_seconds(
     assert sleeps.calls == [7.0]
 
 
-def test_retry_after_is_capped(sleeps: Sleeps, mocked: responses.RequestsMock) -> None:
+def test_retry_after_beyond_the_longest_wait_is_left_to_the_state_machine(
+    sleeps: Sleeps, mocked: responses.RequestsMock
+) -> None:
+    # Calling again before Retry-After is up would only be throttled again.
     mocked.get(ISSUE_URL, status=429, headers={"Retry-After": "3600"})
     mocked.get(ISSUE_URL, json=issue_body())
     client = JiraClient(BASE, CREDS, sleep=sleeps, max_delay_seconds=15)
-    client.get_issue("OPS-1")
-    assert sleeps.calls == [15]
+    with pytest.raises(JiraUnavailable, match="Retry-After 3600 s"):
+        client.get_issue("OPS-1")
+    assert sleeps.calls == []
+    assert len(mocked.calls) == 1
 
 
 def test_connection_errors_and_timeouts_are_retried(
@@ -382,3 +389,203 @@ def test_the_token_never_reaches_logs_or_reprs(
 def test_max_attempts_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_attempts"):
         JiraClient(BASE, CREDS, max_attempts=0)
+
+
+# ---- Bounded by the invocation's remaining time ----------------------------------------
+# A fake clock that only moves when the client waits or an attempt times out, so these
+# tests check the arithmetic of a 30 s function in milliseconds.
+
+STEP_FUNCTION_SECONDS = 30
+MARGIN_SECONDS = 3.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class Context:
+    """A Lambda context whose remaining time is what the fake clock leaves."""
+
+    def __init__(self, clock: Clock, seconds: float) -> None:
+        self._clock = clock
+        self._ends_at = clock.now + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self._ends_at - self._clock.now) * 1000)
+
+
+def scripted_response(status: int, headers: dict[str, str] | None = None) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response.headers.update(headers or {})
+    response._content = b"{}"
+    return response
+
+
+class ScriptedSession(requests.Session):
+    """Plays outcomes in order; an exception first spends the attempt's whole timeout."""
+
+    def __init__(self, clock: Clock, outcomes: list[requests.Response | Exception]) -> None:
+        super().__init__()
+        self._clock = clock
+        self._outcomes = outcomes
+        self.sent: list[tuple[str, float]] = []
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        timeout = float(kwargs["timeout"])
+        self.sent.append((str(method), timeout))
+        outcome = self._outcomes.pop(0) if len(self._outcomes) > 1 else self._outcomes[0]
+        if isinstance(outcome, Exception):
+            self._clock.now += timeout
+            raise outcome
+        return outcome
+
+
+def bounded_client(
+    clock: Clock, session: ScriptedSession, deadline: Deadline, **options: Any
+) -> JiraClient:
+    return JiraClient(
+        BASE,
+        CREDS,
+        session=session,
+        timeout_seconds=10.0,
+        max_attempts=4,
+        sleep=clock.sleep,
+        jitter=lambda: 0.5,
+        remaining=deadline.remaining,
+        **options,
+    )
+
+
+def refused() -> requests.ConnectionError:
+    """What requests raises when nothing listens: the request never left."""
+    return requests.ConnectionError(
+        MaxRetryError(None, "/", NewConnectionError(None, "Connection refused"))  # type: ignore[arg-type]
+    )
+
+
+def test_every_attempt_timing_out_ends_before_the_deadline_with_jira_unavailable() -> None:
+    clock = Clock()
+    deadline = Deadline(MARGIN_SECONDS, clock)
+    session = ScriptedSession(clock, [requests.ReadTimeout("slow")])
+    client = bounded_client(clock, session, deadline)
+
+    with (
+        deadline.bounded_by(Context(clock, STEP_FUNCTION_SECONDS)),
+        pytest.raises(JiraUnavailable, match="no time left"),
+    ):
+        client.get_issue("OPS-1")
+
+    assert clock.now <= STEP_FUNCTION_SECONDS - MARGIN_SECONDS
+    # Two full attempts, then the third gets only what remains; no fourth is started.
+    assert [timeout for _, timeout in session.sent] == [10.0, 10.0, 6.25]
+
+
+def test_no_attempt_is_started_with_less_than_a_second_left() -> None:
+    clock = Clock()
+    deadline = Deadline(MARGIN_SECONDS, clock)
+    session = ScriptedSession(clock, [scripted_response(200)])
+    client = bounded_client(clock, session, deadline)
+
+    with deadline.bounded_by(Context(clock, MARGIN_SECONDS + 0.5)), pytest.raises(JiraUnavailable):
+        client.get_issue("OPS-1")
+    assert session.sent == []
+
+
+def test_a_retry_after_longer_than_the_time_left_is_not_waited_for() -> None:
+    clock = Clock()
+    deadline = Deadline(MARGIN_SECONDS, clock)
+    session = ScriptedSession(clock, [scripted_response(429, {"Retry-After": "30"})])
+    client = bounded_client(clock, session, deadline, max_delay_seconds=60)
+
+    with (
+        deadline.bounded_by(Context(clock, STEP_FUNCTION_SECONDS)),
+        pytest.raises(JiraUnavailable, match="no time left to wait"),
+    ):
+        client.get_issue("OPS-1")
+
+    assert clock.sleeps == []
+    assert len(session.sent) == 1
+    assert clock.now < 1
+
+
+def test_a_retry_after_that_fits_is_waited_for_within_the_deadline() -> None:
+    clock = Clock()
+    deadline = Deadline(MARGIN_SECONDS, clock)
+    ok = scripted_response(200)
+    ok._content = json.dumps(issue_body()).encode()
+    session = ScriptedSession(clock, [scripted_response(429, {"Retry-After": "5"}), ok])
+    client = bounded_client(clock, session, deadline)
+
+    with deadline.bounded_by(Context(clock, STEP_FUNCTION_SECONDS)):
+        assert client.get_issue("OPS-1").key == "OPS-1"
+    assert clock.sleeps == [5.0]
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        requests.ReadTimeout("no answer"),
+        requests.ConnectionError("Connection aborted: RemoteDisconnected"),
+    ],
+    ids=["read-timeout", "connection-broken-after-sending"],
+)
+def test_a_comment_post_that_may_have_reached_jira_is_not_resent(lost: Exception) -> None:
+    clock = Clock()
+    session = ScriptedSession(clock, [lost, scripted_response(201)])
+    client = bounded_client(clock, session, Deadline(MARGIN_SECONDS, clock))
+
+    with pytest.raises(JiraUnavailable) as raised:
+        client.add_comment("OPS-1", "Approval needed")
+
+    assert session.sent == [("POST", 10.0)]
+    assert raised.value.may_have_applied is True
+    assert clock.sleeps == []
+
+
+def test_a_transition_post_that_timed_out_reading_is_not_resent(
+    mocked: responses.RequestsMock, sleeps: Sleeps
+) -> None:
+    mocked.get(ISSUE_URL, json=issue_body(status="Awaiting Approval"))
+    mocked.get(TRANSITIONS_URL, json=TRANSITIONS)
+    posted = mocked.post(TRANSITIONS_URL, body=requests.ReadTimeout("no answer"))
+    client = JiraClient(BASE, CREDS, max_attempts=3, sleep=sleeps, jitter=lambda: 0.5)
+
+    with pytest.raises(JiraUnavailable) as raised:
+        client.transition_to("OPS-1", "Approved")
+    assert posted.call_count == 1
+    assert raised.value.may_have_applied is True
+
+
+@pytest.mark.parametrize(
+    "unsent",
+    [requests.ConnectTimeout("connect timed out"), refused()],
+    ids=["connect-timeout", "connection-refused"],
+)
+def test_a_post_that_never_connected_is_retried(unsent: Exception) -> None:
+    clock = Clock()
+    created = scripted_response(201)
+    created._content = b'{"id": "10100"}'
+    session = ScriptedSession(clock, [unsent, created])
+    client = bounded_client(clock, session, Deadline(MARGIN_SECONDS, clock))
+
+    assert client.add_comment("OPS-1", "Approval needed") == "10100"
+    assert [method for method, _ in session.sent] == ["POST", "POST"]
+
+
+def test_a_search_post_is_read_only_and_retried_after_a_read_timeout(
+    client: JiraClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(SEARCH_URL, body=requests.ReadTimeout("slow"))
+    mocked.post(SEARCH_URL, json={"issues": [issue_body("OPS-1")], "isLast": True})
+
+    assert [i.key for i in client.search_issues("project = OPS")] == ["OPS-1"]

@@ -30,6 +30,10 @@ LAMBDA_SERVICE_ERRORS = {
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
 }
+# A function killed by its own timeout, or an invoke that timed out on the client side:
+# the step's retry must cover them, or one slow dependency fails the request.
+LAMBDA_TIMEOUT_ERRORS = {"Sandbox.Timedout", "Lambda.ClientExecutionTimeoutException"}
+AWS_ERROR_PREFIXES = ("States.", "Lambda.", "Sandbox.")
 STEP_RETRYABLE_ERRORS = {ExternalServiceUnavailable.__name__, JiraUnavailable.__name__}
 API_ONLY_RETRYABLE_ERRORS = {
     "StartThrottled",  # webhook: StartExecution throttled; callback: SendTaskSuccess throttled
@@ -213,11 +217,31 @@ def test_every_task_retries_lambda_service_errors_and_retryable_domain_errors(
         assert retried >= STEP_RETRYABLE_ERRORS, name
 
 
+def test_every_task_retries_a_function_timeout(states: dict[str, dict[str, Any]]) -> None:
+    for name, state in tasks(states):
+        retried = {error for retrier in state["Retry"] for error in retrier["ErrorEquals"]}
+        missing = LAMBDA_TIMEOUT_ERRORS - retried
+        assert not missing, f"{name} does not retry {sorted(missing)}"
+
+
+def test_a_task_timeout_is_retried_unless_it_ends_a_callback_wait(
+    states: dict[str, dict[str, Any]],
+) -> None:
+    # A callback's TimeoutSeconds is the approval window: its end is an outcome, caught.
+    # Any other task's TimeoutSeconds bounds one attempt, which deserves another.
+    for name, state in tasks(states):
+        if "TimeoutSeconds" not in state:
+            continue
+        retried = {error for retrier in state["Retry"] for error in retrier["ErrorEquals"]}
+        callback = state["Resource"].endswith(".waitForTaskToken")
+        assert ("States.Timeout" in retried) is not callback, name
+
+
 def test_only_retryable_domain_errors_are_retried(states: dict[str, dict[str, Any]]) -> None:
     for name, state in tasks(states):
         for retrier in state["Retry"]:
             for error in retrier["ErrorEquals"]:
-                if error.startswith(("States.", "Lambda.")):
+                if error.startswith(AWS_ERROR_PREFIXES):
                     continue
                 assert issubclass(getattr(errors, error), RetryableError), f"{name}: {error}"
 
@@ -239,7 +263,7 @@ def test_every_custom_error_name_is_a_domain_error_class(
     for name, state in tasks(states):
         for rule in (*state.get("Retry", ()), *state.get("Catch", ())):
             for error in rule["ErrorEquals"]:
-                assert error.startswith(("States.", "Lambda.")) or error in ERROR_CLASSES, (
+                assert error.startswith(AWS_ERROR_PREFIXES) or error in ERROR_CLASSES, (
                     f"{name}: {error}"
                 )
 

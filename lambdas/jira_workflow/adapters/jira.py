@@ -4,6 +4,14 @@ The caller reads the API credentials (Secrets Manager) and hands them in; nothin
 reads the environment. Transient failures (429, 5xx, connection errors, timeouts) are
 retried with capped exponential backoff and full jitter, honouring `Retry-After`; when
 the attempts run out the client raises `JiraUnavailable` so the state machine retries.
+
+Every attempt and every wait is bounded by `remaining` (the invocation's time left, see
+`jira_workflow.deadline`): the per-attempt timeout shrinks to what remains, and when the
+next attempt could not start in time the client raises `JiraUnavailable` at once rather
+than be killed with the function. A POST that changes the issue (comment, transition) is
+not re-sent once it may have reached Jira (a read timeout, a connection broken after
+sending): `JiraUnavailable(may_have_applied=True)` hands the retry to the state machine,
+where the step's once-markers and `transition_to`'s status check decide what to redo.
 """
 
 from __future__ import annotations
@@ -17,14 +25,18 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from jira_workflow.adapters.adf import adf_to_text, text_to_adf
+from jira_workflow.deadline import RemainingSeconds, unbounded
 from jira_workflow.domain.errors import JiraIssueNotFound, JiraRequestRejected, JiraUnavailable
 
 logger = logging.getLogger(__name__)
 
 _RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 _MAX_ERROR_DETAIL_CHARS = 500
+# An attempt given less time than this cannot be expected to answer; don't start it.
+MIN_ATTEMPT_SECONDS = 1.0
 
 
 # ---- The request registry: every call the client can make -------------------------
@@ -37,6 +49,8 @@ class JiraOperation:
     name: str
     method: str
     path_template: str
+    # False for calls that change the issue: re-sending one Jira may have applied doubles it.
+    idempotent: bool = True
 
     def path(self, **params: str) -> str:
         # Issue keys are safe, but quote anyway so a hostile key cannot change the path.
@@ -44,12 +58,14 @@ class JiraOperation:
 
 
 GET_ISSUE = JiraOperation("get_issue", "GET", "/rest/api/3/issue/{issueIdOrKey}")
-ADD_COMMENT = JiraOperation("add_comment", "POST", "/rest/api/3/issue/{issueIdOrKey}/comment")
+ADD_COMMENT = JiraOperation(
+    "add_comment", "POST", "/rest/api/3/issue/{issueIdOrKey}/comment", idempotent=False
+)
 LIST_TRANSITIONS = JiraOperation(
     "list_transitions", "GET", "/rest/api/3/issue/{issueIdOrKey}/transitions"
 )
 DO_TRANSITION = JiraOperation(
-    "do_transition", "POST", "/rest/api/3/issue/{issueIdOrKey}/transitions"
+    "do_transition", "POST", "/rest/api/3/issue/{issueIdOrKey}/transitions", idempotent=False
 )
 SEARCH_JQL = JiraOperation("search_jql", "POST", "/rest/api/3/search/jql")
 
@@ -153,7 +169,10 @@ class JiraClient:
         backoff_base_seconds: float = 0.5,
         max_delay_seconds: float = 20.0,
         jitter: Callable[[], float] = random.random,
+        remaining: RemainingSeconds = unbounded,
+        min_attempt_seconds: float = MIN_ATTEMPT_SECONDS,
     ) -> None:
+        """`remaining` is read before every attempt and wait: the invocation's time left."""
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self._base_url = base_url.rstrip("/")
@@ -165,6 +184,8 @@ class JiraClient:
         self._backoff_base = backoff_base_seconds
         self._max_delay = max_delay_seconds
         self._jitter = jitter
+        self._remaining = remaining
+        self._min_attempt = min_attempt_seconds
 
     # ---- Public API -------------------------------------------------------------------
 
@@ -265,11 +286,21 @@ class JiraClient:
     ) -> dict[str, Any]:
         path = operation.path(**path_params)
         for attempt in range(1, self._max_attempts + 1):
-            response = self._send(operation.method, path, params, json, attempt)
+            timeout = self._attempt_timeout()
+            if timeout is None:
+                raise self._out_of_time(operation, path, attempt - 1, "no time left")
+            response = self._send(operation, path, params, json, attempt, timeout)
             if response is not None and response.status_code not in _RETRYABLE_STATUS:
                 return self._result(operation, path, response)
-            if attempt < self._max_attempts:
-                self._sleep(self._delay(attempt, response))
+            if attempt == self._max_attempts:
+                break
+            delay = self._delay(attempt, response)
+            if delay > self._max_delay:
+                # Calling sooner than Retry-After asks is wasted: the state machine retries later.
+                raise self._out_of_time(operation, path, attempt, f"Retry-After {delay:g} s")
+            if self._remaining() - delay < self._min_attempt:
+                raise self._out_of_time(operation, path, attempt, "no time left to wait and retry")
+            self._sleep(delay)
         logger.warning(
             "Jira unavailable", extra={"operation": operation.name, "attempts": self._max_attempts}
         )
@@ -277,24 +308,43 @@ class JiraClient:
             f"Jira did not answer {operation.method} {path} after {self._max_attempts} attempts"
         )
 
+    def _attempt_timeout(self) -> float | None:
+        """The configured timeout, shrunk to the time left; None when too little is left."""
+        remaining = self._remaining()
+        if remaining < self._min_attempt:
+            return None
+        return min(self._timeout, remaining)
+
+    def _out_of_time(
+        self, operation: JiraOperation, path: str, attempts: int, why: str
+    ) -> JiraUnavailable:
+        logger.warning(
+            "Jira call stopped before the invocation's deadline",
+            extra={"operation": operation.name, "attempts": attempts, "why": why},
+        )
+        return JiraUnavailable(
+            f"Jira did not answer {operation.method} {path} in time ({attempts} attempts; {why})"
+        )
+
     def _send(
         self,
-        method: str,
+        operation: JiraOperation,
         path: str,
         params: Mapping[str, str] | None,
         json: Mapping[str, Any] | None,
         attempt: int,
+        timeout: float,
     ) -> requests.Response | None:
-        """One attempt; None means a connection error or timeout (worth retrying)."""
+        """One attempt; None means a failure worth retrying here."""
         try:
             response = self._session.request(
-                method,
+                operation.method,
                 self._base_url + path,
                 params=params,
                 json=json,
                 auth=self._auth(),
                 headers={"Accept": "application/json", "Content-Type": "application/json"},
-                timeout=self._timeout,
+                timeout=timeout,
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             # Only the exception type: its text can echo the URL, never the auth header.
@@ -302,6 +352,12 @@ class JiraClient:
                 "Jira call failed",
                 extra={"path": path, "attempt": attempt, "error": type(exc).__name__},
             )
+            if not operation.idempotent and _may_have_reached_jira(exc):
+                raise JiraUnavailable(
+                    f"Jira did not answer {operation.method} {path} ({type(exc).__name__}); "
+                    "not re-sent, it may have been applied",
+                    may_have_applied=True,
+                ) from None
             return None
         if response.status_code in _RETRYABLE_STATUS:
             logger.info(
@@ -318,7 +374,7 @@ class JiraClient:
     def _delay(self, attempt: int, response: requests.Response | None) -> float:
         retry_after = _retry_after_seconds(response)
         if retry_after is not None:
-            return min(retry_after, self._max_delay)
+            return retry_after
         # Full jitter spreads retries from concurrent Lambdas instead of synchronising them.
         ceiling = min(self._max_delay, self._backoff_base * 2.0 ** (attempt - 1))
         return ceiling * self._jitter()
@@ -339,6 +395,17 @@ class JiraClient:
                 f"Jira answered {status} to {operation.method} {path} with a non-JSON body"
             ) from exc
         return body if isinstance(body, dict) else {}
+
+
+def _may_have_reached_jira(exc: requests.RequestException) -> bool:
+    """False only when the request provably never left: no connection was made."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        if isinstance(reason, MaxRetryError) and isinstance(reason.reason, NewConnectionError):
+            return False  # refused, unreachable, or the name did not resolve
+    return True
 
 
 def _retry_after_seconds(response: requests.Response | None) -> float | None:

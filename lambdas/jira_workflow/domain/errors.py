@@ -35,7 +35,15 @@ class ExternalServiceUnavailable(RetryableError):
 
 
 class JiraUnavailable(RetryableError):
-    """Jira timed out or answered 5xx/429 after the client's own retries."""
+    """Jira timed out or answered 5xx/429 after the client's own retries.
+
+    `may_have_applied`: a change (comment, transition) reached Jira but got no answer, so
+    it may have been made; a retry must not repeat it blindly.
+    """
+
+    def __init__(self, message: str, *, may_have_applied: bool = False) -> None:
+        super().__init__(message)
+        self.may_have_applied = may_have_applied
 
 
 # ---- Terminal: the state machine goes straight to the failure path ------------------

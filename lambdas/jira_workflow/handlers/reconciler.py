@@ -13,4 +13,5 @@ from jira_workflow.observability import logger, metrics
 @logger.inject_lambda_context
 @metrics.log_metrics(capture_cold_start_metric=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return container().reconciler.run().as_dict()
+    with container().deadline.bounded_by(context):
+        return container().reconciler.run().as_dict()

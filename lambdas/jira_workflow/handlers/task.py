@@ -23,6 +23,8 @@ def task_handler(
     @logger.inject_lambda_context(correlation_id_path="issueKey")
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return step(container().steps, parse_task(model, event))
+        # Outbound calls stop in time for the step to report a retryable error.
+        with container().deadline.bounded_by(context):
+            return step(container().steps, parse_task(model, event))
 
     return handler

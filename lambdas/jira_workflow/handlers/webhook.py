@@ -26,4 +26,5 @@ def receive_webhook() -> Response[str]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    with container().deadline.bounded_by(context):
+        return app.resolve(event, context)

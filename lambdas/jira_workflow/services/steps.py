@@ -12,7 +12,12 @@ from jira_workflow.adapters.external_api import ExternalApi
 from jira_workflow.adapters.jira import JiraClient
 from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.domain import messages
-from jira_workflow.domain.errors import InvalidRequest, WorkflowError, workflow_error_names
+from jira_workflow.domain.errors import (
+    InvalidRequest,
+    JiraUnavailable,
+    WorkflowError,
+    workflow_error_names,
+)
 from jira_workflow.domain.requests import (
     JiraRequest,
     RequestState,
@@ -227,8 +232,14 @@ class WorkflowSteps:
             return
         try:
             self._jira().add_comment(task.issue_key, text)
-        except WorkflowError:
-            self._table.release_once(task.issue_key, task.execution_name, marker)
+        except WorkflowError as exc:
+            if isinstance(exc, JiraUnavailable) and exc.may_have_applied:
+                # Sent but unanswered: keeping the claim means a retry cannot post it twice.
+                logger.warning(
+                    "comment may have been posted; kept its claim", extra={"marker": marker}
+                )
+            else:
+                self._table.release_once(task.issue_key, task.execution_name, marker)
             raise
 
 
