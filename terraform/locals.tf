@@ -73,6 +73,7 @@ locals {
     APPROVAL_TIMEOUT_SECONDS = tostring(var.approval_timeout_seconds)
     MAX_WEBHOOK_BYTES        = tostring(var.max_webhook_bytes)
     HTTP_TIMEOUT_SECONDS     = tostring(var.http_timeout_seconds)
+    RECONCILE_LOOKBACK_HOURS = tostring(var.reconcile_lookback_hours)
     # Powertools: bundled in the zip (see terraform/README.md), configured here.
     POWERTOOLS_SERVICE_NAME      = local.service_name
     POWERTOOLS_METRICS_NAMESPACE = local.metrics_namespace

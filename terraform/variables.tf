@@ -209,6 +209,17 @@ variable "reconciler_enabled" {
   default     = true
 }
 
+variable "reconcile_lookback_hours" {
+  description = "How far back, by last update, the reconciler searches Jira for issues whose webhook was missed (RECONCILE_LOOKBACK_HOURS)."
+  type        = number
+  default     = 24
+
+  validation {
+    condition     = var.reconcile_lookback_hours >= 1 && var.reconcile_lookback_hours <= 720 && floor(var.reconcile_lookback_hours) == var.reconcile_lookback_hours
+    error_message = "reconcile_lookback_hours must be a whole number of hours between 1 and 720."
+  }
+}
+
 ################################################################################
 # Jira and trigger rules (environment variables of docs/design.md)
 ################################################################################

@@ -198,6 +198,7 @@ class Container:
             self.jira,
             utc_now,
             timedelta(seconds=self.settings.approval_timeout_seconds),
+            self.settings.reconcile_lookback_hours,
         )
 
 

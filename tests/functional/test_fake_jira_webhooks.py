@@ -333,7 +333,9 @@ def test_search_with_only_ids_omits_fields(jira: FakeJira) -> None:
     [
         ("project = OPS", ["OPS-1", "OPS-2", "OPS-3"]),
         ("project in (IT)", ["IT-1"]),
-        ('status in ("Submitted", Approved) ORDER BY created DESC', ["OPS-1", "OPS-2"]),
+        ('status in ("Submitted", Approved) ORDER BY created DESC', ["OPS-2", "OPS-1"]),
+        ("project = OPS ORDER BY updated asc", ["OPS-1", "OPS-2", "OPS-3"]),
+        ("project = OPS ORDER BY key DESC, created", ["OPS-3", "OPS-2", "OPS-1"]),
         ("status != Submitted AND project = OPS", ["OPS-2", "OPS-3"]),
         ("issuetype not in (Bug) and labels = urgent", ["OPS-1"]),
         ("type = Bug", ["OPS-3"]),
@@ -352,7 +354,10 @@ def test_jql_subset(jql: str, expected: list[str]) -> None:
     assert [i.key for i in JqlFilter.parse(jql).select(issues)] == expected
 
 
-@pytest.mark.parametrize("jql", ["project = A OR project = B", "summary ~ laptop", "status"])
+@pytest.mark.parametrize(
+    "jql",
+    ["project = A OR project = B", "summary ~ laptop", "status", "project = A ORDER BY summary"],
+)
 def test_jql_outside_the_subset_is_an_error(jql: str) -> None:
     with pytest.raises(JqlError):
         JqlFilter.parse(jql)

@@ -80,6 +80,30 @@ def test_get_issue_reads_every_field_the_workflow_uses(jira: FakeJira, client: J
     assert issue.priority == "High"
 
 
+def test_changelog_shows_who_moved_the_issue_and_when(jira: FakeJira, client: JiraClient) -> None:
+    key = jira.create_issue("OPS", "Laptop", status="Awaiting Approval")
+    jira.transition(key, "Approved", actor="Bob Approver")
+    jira.transition(key, "Awaiting Approval", actor="Undo Uma")
+    jira.transition(key, "Approved", actor="Carol Lead")
+
+    issue = client.get_issue(key, fields=("status",), expand=("changelog",))
+    plain = client.get_issue(key, fields=("status",))
+
+    last = issue.last_move_into(issue.status)
+    assert last is not None
+    assert last.author_name == "Carol Lead"
+    assert last.author_account_id == jira.user("Carol Lead").account_id
+    assert last.created == jira.issue(key).histories[-1].created.replace(
+        microsecond=jira.issue(key).histories[-1].created.microsecond // 1000 * 1000
+    )
+    assert [c.author_name for c in issue.status_changes] == [
+        "Carol Lead",
+        "Undo Uma",
+        "Bob Approver",
+    ]
+    assert plain.status_changes == ()  # only when asked: it is not free
+
+
 def test_transition_by_name(jira: FakeJira, client: JiraClient) -> None:
     key = jira.create_issue("OPS", "Laptop", status="Submitted")
     assert client.transition_to(key, "Request approval") is True

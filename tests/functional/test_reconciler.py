@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
+from jira_workflow.clock import iso
 from jira_workflow.container import container
-from jira_workflow.domain.errors import JiraUnavailable
+from jira_workflow.domain.errors import ReconcileIncomplete
 from jira_workflow.domain.requests import ApprovalDecision, Decision, RequestState
 from jira_workflow.handlers import reconciler
+from jira_workflow.services.reconcile import MAX_ISSUES_PER_RUN
 from tests.functional.conftest import Workflow
 from tests.support.lambda_events import FakeLambdaContext
 
@@ -43,6 +45,50 @@ def test_issue_whose_webhook_never_arrived_is_started_once(workflow: Workflow) -
         == "Lost webhook"
     )
     assert workflow.record(key)["execution_arn"] == executions[0]["executionArn"]
+
+
+def last_updated(workflow: Workflow, key: str, hours_ago: float) -> None:
+    """Backdate the issue, as if nobody had touched it for `hours_ago`."""
+    issue = workflow.jira.issue(key)
+    issue.updated = issue.created = datetime.now(UTC) - timedelta(hours=hours_ago)
+
+
+def test_newest_issue_is_reached_past_a_full_run_of_older_ones(workflow: Workflow) -> None:
+    """A backlog of older issues with requests must not hide a new one whose webhook was lost."""
+    table = container().table
+    for n in range(MAX_ISSUES_PER_RUN):
+        old = workflow.jira.create_issue("OPS", f"Old {n}", status="Submitted", notify=False)
+        last_updated(workflow, old, hours_ago=2 + n / 100)
+        table.claim(old, f"{old}-d", "d", "k", "2026-11-28T00:00:00Z")
+    new = workflow.jira.create_issue(
+        "OPS", "Lost webhook", description="Please", status="Submitted", notify=False
+    )
+
+    assert reconcile()["started"] == [new]
+
+
+def test_issues_last_updated_before_the_lookback_are_not_started(workflow: Workflow) -> None:
+    """The first run after a deploy must not start every old issue in the trigger status."""
+    stale = workflow.jira.create_issue("OPS", "Forgotten", status="Submitted", notify=False)
+    last_updated(workflow, stale, hours_ago=25)  # RECONCILE_LOOKBACK_HOURS is 24
+    recent = workflow.jira.create_issue("OPS", "Lost", status="Submitted", notify=False)
+    last_updated(workflow, recent, hours_ago=23)
+
+    report = reconcile()
+
+    assert report["started"] == [recent]
+    assert workflow.find_record(stale) is None
+
+
+def test_issue_created_elsewhere_and_moved_in_is_started_when_both_webhooks_are_lost(
+    workflow: Workflow,
+) -> None:
+    key = workflow.jira.create_issue("OPS", "Draft first", description="x", notify=False)
+    assert reconcile()["started"] == []  # not in the trigger status: nothing to start yet
+    workflow.jira.drop_next_deliveries(1)
+    workflow.jira.transition(key, "Submitted", actor="Alice Reporter")
+
+    assert reconcile()["started"] == [key]
 
 
 def test_request_stuck_in_received_is_started(workflow: Workflow) -> None:
@@ -84,16 +130,82 @@ def test_pending_approval_already_decided_in_jira_is_completed(
     report = reconcile()
 
     assert report["decided"] == [key]
-    assert json.loads(sent[0]["output"])["decision"] == "rejected"
+    output = json.loads(sent[0]["output"])
+    assert output["decision"] == "rejected"
     record = workflow.record(key)
     assert (record["state"], record["decision_source"]) == ("REJECTED", "reconciler")
+    # Who moved it and when, from the issue's changelog: not the reconciler's run.
+    moved = workflow.jira.issue(key).histories[-1]
+    assert (record["actor"], output["actor"]) == ("Quiet Quinn", "Quiet Quinn")
+    assert record["decided_at"] == output["decidedAt"] == iso(moved.created)
+
+
+def test_decision_takes_the_last_move_into_the_decided_status(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = workflow.awaiting_approval()
+    workflow.jira.drop_next_deliveries(3)
+    workflow.jira.transition(key, "Approved", actor="First Fran")
+    workflow.jira.transition(key, "Awaiting Approval", actor="Undo Uma")
+    workflow.jira.transition(key, "Approved", actor="Second Sam")
+    monkeypatch.setattr(container().executions._client, "send_task_success", lambda **kwargs: {})
+
+    assert reconcile()["decided"] == [key]
+    assert workflow.record(key)["actor"] == "Second Sam"
 
 
 def test_jira_down_fails_the_run_so_the_next_schedule_retries(workflow: Workflow) -> None:
     workflow.jira.fail_next(50, status=503)
 
-    with pytest.raises(JiraUnavailable):
+    with pytest.raises(ReconcileIncomplete) as raised:
         reconcile()
+
+    assert raised.value.failed_phases == ["start_missing (JiraUnavailable)"]
+
+
+def test_failed_jira_search_still_resends_recorded_decisions(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The resend needs no Jira: an outage must not lose a decision to the approval timeout."""
+    key = unconfirmed_decision(workflow, decided_minutes_ago=5)
+    sent = record_sends(monkeypatch, None)
+    pending = workflow.awaiting_approval()
+    workflow.jira.fail_next(50, status=503)
+
+    with pytest.raises(ReconcileIncomplete) as raised:
+        reconcile()
+
+    assert raised.value.report["completed"] == [key]
+    assert [s["taskToken"] for s in sent] == ["tok"]
+    assert workflow.token_item(key) is None
+    assert raised.value.failed_phases == [
+        "start_missing (JiraUnavailable)",
+        "decide_from_jira_status (JiraUnavailable)",
+    ]
+    assert workflow.record(pending)["state"] == "AWAITING_APPROVAL"
+
+
+def test_failed_phase_does_not_stop_the_phases_after_it(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = container().table
+    table.claim("OPS-9", "OPS-9-d", "d", "webhooks/OPS-9/OPS-9-d.json", "2026-01-01T00:00:00Z")
+    key = workflow.jira.create_issue("OPS", "Lost", status="Submitted", notify=False)
+    original = table.list_by_state
+
+    def broken_for_decided(state: RequestState, *args: Any, **kwargs: Any) -> Any:
+        if state is RequestState.APPROVED:
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "x"}}, "Query")
+        return original(state, *args, **kwargs)
+
+    monkeypatch.setattr(table, "list_by_state", broken_for_decided)
+
+    with pytest.raises(ReconcileIncomplete) as raised:
+        reconcile()
+
+    assert raised.value.failed_phases == ["finish_unconfirmed_completions (ClientError)"]
+    assert raised.value.report["restarted"] == ["OPS-9"]
+    assert raised.value.report["started"] == [key]
 
 
 # ---- decisions whose task completion Step Functions never confirmed ------------------

@@ -42,6 +42,8 @@ def issue_fields(
 
 
 def issue_created(key: str, **fields: Any) -> bytes:
+    """A person files the issue in the trigger status (pass `status=` for another one)."""
+    fields.setdefault("status", "Submitted")
     payload = {
         "timestamp": 1764300000000,
         "webhookEvent": "jira:issue_created",

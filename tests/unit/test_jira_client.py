@@ -138,6 +138,55 @@ def test_get_issue_returns_a_typed_issue_with_plain_text_description(
     assert issue.priority == "High"
 
 
+def _history(history_id: str, created: str, items: list[dict[str, Any]], **author: str) -> Any:
+    return {"id": history_id, "author": author, "created": created, "items": items}
+
+
+def test_get_issue_with_changelog_reads_status_moves_in_jira_clouds_shape(
+    client: JiraClient, mocked: responses.RequestsMock
+) -> None:
+    """Most recent first, as Jira Cloud pages `expand=changelog`; `Status` or `status`."""
+    to = {"fieldtype": "jira", "fieldId": "status", "from": "10001", "to": "10003"}
+    histories = [
+        _history("3", "2026-11-29T10:05:00.000+0000", [{"field": "summary", "toString": "x"}]),
+        _history(
+            "2",
+            "2026-11-29T10:00:00.250+0100",
+            [{**to, "field": "Status", "fromString": "Awaiting Approval", "toString": "Approved"}],
+            displayName="Bob Approver",
+            accountId="557058:bob",
+        ),
+        _history(
+            "1",
+            "2026-11-28T09:00:00.000+0000",
+            [{**to, "field": "status", "fromString": "Submitted", "toString": "Approved"}],
+            accountId="557058:early",
+        ),
+        _history(
+            "0",
+            "2026-11-29T11:00:00.000+0000",
+            [{"field": "status", "fieldId": "customfield_1", "toString": "Approved"}],
+            displayName="Custom Field",
+        ),
+    ]
+    body = {**issue_body(status="Approved"), "changelog": {"histories": histories}}
+    mocked.get(
+        ISSUE_URL,
+        json=body,
+        match=[matchers.query_param_matcher({"fields": "status", "expand": "changelog"})],
+    )
+
+    issue = client.get_issue("OPS-1", fields=("status",), expand=("changelog",))
+
+    assert [c.author_name for c in issue.status_changes] == ["Bob Approver", None]
+    last = issue.last_move_into("approved")
+    assert last is not None
+    assert (last.author_name, last.author_account_id) == ("Bob Approver", "557058:bob")
+    assert last.created is not None
+    assert last.created.isoformat() == "2026-11-29T10:00:00.250000+01:00"
+    assert issue.last_move_into("Rejected") is None
+
+
 def test_get_issue_tolerates_missing_optional_fields(
     client: JiraClient, mocked: responses.RequestsMock
 ) -> None:

@@ -33,7 +33,10 @@ BASE = "https://acme.atlassian.net"
 
 # What each operation's scenario calls; a scenario may make other requests too.
 SCENARIOS: dict[str, Callable[[JiraClient], object]] = {
-    "get_issue": lambda c: c.get_issue("OPS-1"),
+    "get_issue": lambda c: (
+        c.get_issue("OPS-1"),
+        c.get_issue("OPS-1", fields=("status",), expand=("changelog",)),
+    ),
     "add_comment": lambda c: c.add_comment("OPS-1", "Approval needed\n\nReply in Jira"),
     "list_transitions": lambda c: c.list_transitions("OPS-1"),
     "do_transition": lambda c: c.transition_to("OPS-1", "Approved"),

@@ -22,6 +22,7 @@ def test_empty_environment_gives_the_documented_defaults() -> None:
     assert settings.approval_timeout_seconds == 86400
     assert settings.max_webhook_bytes == 262144
     assert settings.http_timeout_seconds == 10.0
+    assert settings.reconcile_lookback_hours == 24
     assert settings.trigger.project_keys == ()
     assert settings.trigger.issue_types == ()
     assert settings.trigger.trigger_status == "Submitted"
@@ -96,6 +97,9 @@ def test_issue_types_keep_inner_spaces() -> None:
         ("HTTP_TIMEOUT_SECONDS", "0"),
         ("HTTP_TIMEOUT_SECONDS", "fast"),
         ("SECRETS_MAX_AGE_SECONDS", "-1"),
+        ("RECONCILE_LOOKBACK_HOURS", "0"),
+        ("RECONCILE_LOOKBACK_HOURS", "721"),
+        ("RECONCILE_LOOKBACK_HOURS", "1.5"),
     ],
 )
 def test_bad_value_raises_value_error_naming_the_variable(name: str, value: str) -> None:
@@ -165,6 +169,7 @@ def test_each_environment_name_reaches_its_field() -> None:
         "MAX_WEBHOOK_BYTES": "13",
         "HTTP_TIMEOUT_SECONDS": "17",
         "SECRETS_MAX_AGE_SECONDS": "19",
+        "RECONCILE_LOOKBACK_HOURS": "23",
     }
     env = {name: numeric.get(name, f"value-of-{name}") for name in Settings.environment_names()}
 

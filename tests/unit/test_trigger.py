@@ -7,6 +7,7 @@ rule is read from environment-style settings, so the boundary's conversion is co
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -23,6 +24,8 @@ from jira_workflow.domain.trigger import (
 )
 from jira_workflow.models.jira_webhook import JiraWebhook
 from jira_workflow.models.settings import TriggerSettings
+from local_cloud.fake_jira.jql import JqlFilter
+from local_cloud.fake_jira.model import FakeIssue, FakeUser
 from tests.support.jira_payloads import issue_created, status_changed
 
 RULE = TriggerSettings.from_env(
@@ -84,6 +87,27 @@ def test_created_issue_starts_only_in_configured_project_and_type(
     raw: bytes, rule: TriggerRule, expected: object
 ) -> None:
     assert classify(webhook(raw), rule) == expected
+
+
+@pytest.mark.parametrize("status", ["To Do", "Awaiting Approval", "Approved", "In Progress"])
+def test_issue_created_in_another_status_starts_nothing(status: str) -> None:
+    # The reconciler only finds issues in the trigger status: a created webhook that
+    # started these could never be recovered when lost, so neither starts them.
+    action = classify(webhook(issue_created("OPS-1", status=status)), RULE)
+
+    assert action == Ignore(f"issue created in status {status}, not Submitted")
+
+
+@pytest.mark.parametrize("status", ["Submitted", "submitted", "SUBMITTED"])
+def test_issue_created_in_the_trigger_status_starts_a_request(status: str) -> None:
+    assert classify(webhook(issue_created("OPS-1", status=status)), RULE) == StartRequest("OPS-1")
+
+
+def test_issue_created_without_a_status_starts_nothing() -> None:
+    raw = issue_created("OPS-1")
+    action = classify(webhook(raw, issue__fields__status=_DELETE), RULE)
+
+    assert action == Ignore("issue created in status None, not Submitted")
 
 
 def test_project_and_type_match_is_exact() -> None:
@@ -285,3 +309,76 @@ def test_the_rule_applies_to_plain_issue_changes_without_a_payload() -> None:
 
     assert isinstance(action, DecideApproval)
     assert (action.decision.decision, action.decision.actor) == (Decision.REJECTED, "Al")
+
+
+# ---- one rule: the reconciler's search selects what the webhook would start -----------
+
+_WHO = FakeUser("557058:alice", "Alice Reporter")
+_SAMPLES = [
+    (project, issue_type, status)
+    for project in ("OPS", "IT", "HR")
+    for issue_type in ("Service Request", "Task", "Bug")
+    for status in ("Submitted", "To Do", "Approved")
+]
+
+
+def _fake_issue(number: int, project: str, issue_type: str, status: str) -> FakeIssue:
+    when = datetime(2026, 11, 29, 10, number % 60, tzinfo=UTC)
+    return FakeIssue(
+        id=str(10000 + number),
+        key=f"{project}-{number}",
+        project_key=project,
+        summary="s",
+        description=None,
+        issue_type=issue_type,
+        status=status,
+        labels=[],
+        reporter=_WHO,
+        priority="Medium",
+        created=when,
+        updated=when,
+    )
+
+
+@pytest.mark.parametrize("rule", [RULE, ANY_ISSUE], ids=["configured", "any"])
+def test_the_search_finds_exactly_the_issues_a_webhook_would_start(rule: TriggerRule) -> None:
+    issues = [_fake_issue(n, *sample) for n, sample in enumerate(_SAMPLES, start=1)]
+
+    found = {i.key for i in JqlFilter.parse(rule.search_jql(24 * 365 * 10)).select(issues)}
+
+    started_by_webhook = {
+        i.key
+        for i in issues
+        if classify(
+            IssueChange("jira:issue_created", i.key, i.project_key, i.issue_type, status=i.status),
+            rule,
+        )
+        == StartRequest(i.key)
+    }
+    moved_in_by_webhook = {
+        i.key
+        for i in issues
+        if classify(
+            IssueChange(ISSUE_UPDATED, i.key, i.project_key, i.issue_type, new_status=i.status),
+            rule,
+        )
+        == StartRequest(i.key)
+    }
+    assert found == started_by_webhook == moved_in_by_webhook
+    assert found  # the samples hold issues the rule starts
+
+
+def test_the_search_reads_newest_updates_first_within_the_lookback() -> None:
+    jql = RULE.search_jql(36)
+
+    assert jql == (
+        'project in ("OPS", "IT") AND issuetype in ("Service Request", "Task") '
+        'AND status = "Submitted" AND updated >= -36h ORDER BY updated DESC'
+    )
+
+
+def test_the_search_quotes_configured_names() -> None:
+    rule = TriggerRule(trigger_status='Ready "now"', project_keys=("A\\B",))
+
+    assert 'status = "Ready \\"now\\""' in rule.search_jql(1)
+    assert 'project in ("A\\\\B")' in rule.search_jql(1)

@@ -21,6 +21,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -30,6 +31,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 from jira_workflow.adapters.adf import adf_to_text, text_to_adf
 from jira_workflow.deadline import RemainingSeconds, unbounded
 from jira_workflow.domain.errors import JiraIssueNotFound, JiraRequestRejected, JiraUnavailable
+from jira_workflow.domain.trigger import is_status_item
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +106,29 @@ CredentialsSource = JiraCredentials | Callable[[], JiraCredentials]
 
 
 @dataclass(frozen=True)
+class StatusChange:
+    """One move of the issue into a status, from its changelog (`expand=changelog`)."""
+
+    to_status: str
+    author_name: str | None
+    author_account_id: str | None
+    created: datetime | None
+
+    @classmethod
+    def from_history(cls, history: Mapping[str, Any]) -> StatusChange | None:
+        for item in history.get("items") or ():
+            if is_status_item(str(item.get("field") or ""), item.get("fieldId")):
+                author = history.get("author") or {}
+                return cls(
+                    to_status=str(item.get("toString") or ""),
+                    author_name=author.get("displayName"),
+                    author_account_id=author.get("accountId"),
+                    created=_jira_time(history.get("created")),
+                )
+        return None
+
+
+@dataclass(frozen=True)
 class JiraIssue:
     key: str
     id: str
@@ -116,6 +141,16 @@ class JiraIssue:
     reporter_name: str | None
     reporter_account_id: str | None
     priority: str | None
+    # Only with `expand=changelog`; Jira returns the most recent histories (up to 100).
+    status_changes: tuple[StatusChange, ...] = ()
+
+    def last_move_into(self, status: str) -> StatusChange | None:
+        """The latest change into `status` (any case); by time, whatever Jira's order."""
+        moves = [c for c in self.status_changes if c.to_status.casefold() == status.casefold()]
+        dated = [c for c in moves if c.created is not None]
+        if dated:
+            return max(dated, key=lambda c: c.created or datetime.min)
+        return moves[0] if moves else None
 
     @classmethod
     def from_api(cls, body: Mapping[str, Any]) -> JiraIssue:
@@ -133,6 +168,11 @@ class JiraIssue:
             reporter_name=reporter.get("displayName"),
             reporter_account_id=reporter.get("accountId"),
             priority=_name_of(fields.get("priority")),
+            status_changes=tuple(
+                change
+                for history in (body.get("changelog") or {}).get("histories") or ()
+                if (change := StatusChange.from_history(history)) is not None
+            ),
         )
 
 
@@ -145,6 +185,18 @@ class JiraTransition:
     def matches(self, wanted: str) -> bool:
         wanted_folded = wanted.casefold()
         return wanted_folded in (self.name.casefold(), self.to_status.casefold())
+
+
+def _jira_time(value: object) -> datetime | None:
+    """Jira's `2026-11-29T10:00:00.000+0000`; None when absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    for pattern in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return datetime.strptime(value, pattern)
+        except ValueError:
+            continue
+    return None
 
 
 def _name_of(value: object) -> str | None:
@@ -196,10 +248,17 @@ class JiraClient:
         )
         return str(body.get("id", ""))
 
-    def get_issue(self, issue_key: str, fields: Sequence[str] = ISSUE_FIELDS) -> JiraIssue:
-        body = self._call(
-            GET_ISSUE, {"issueIdOrKey": issue_key}, params={"fields": ",".join(fields)}
-        )
+    def get_issue(
+        self,
+        issue_key: str,
+        fields: Sequence[str] = ISSUE_FIELDS,
+        expand: Sequence[str] = (),
+    ) -> JiraIssue:
+        """The issue's `fields`; `expand=("changelog",)` adds its status changes."""
+        params = {"fields": ",".join(fields)}
+        if expand:
+            params["expand"] = ",".join(expand)
+        body = self._call(GET_ISSUE, {"issueIdOrKey": issue_key}, params=params)
         return JiraIssue.from_api(body)
 
     def list_transitions(self, issue_key: str) -> list[JiraTransition]:

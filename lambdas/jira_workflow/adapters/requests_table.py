@@ -172,7 +172,7 @@ class RequestsTable:
                 Key=_key(decision.issue_key, REQUEST_SK),
                 UpdateExpression=(
                     "SET #state = :new_state, decision = :decision, actor = :actor, "
-                    "decided_at = :now, decision_comment = :comment, "
+                    "decided_at = :decided_at, decision_comment = :comment, "
                     "decision_source = :source, updated_at = :now"
                 ),
                 ConditionExpression="#state = :awaiting AND attribute_not_exists(decision)",
@@ -182,6 +182,7 @@ class RequestsTable:
                     decision=decision.decision.value,
                     actor=decision.actor,
                     now=now,
+                    decided_at=decision.decided_at or now,
                     comment=decision.comment,
                     source=decision.source,
                     awaiting=RequestState.AWAITING_APPROVAL.value,

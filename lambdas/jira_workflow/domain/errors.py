@@ -118,3 +118,16 @@ class CompletionUnconfirmed(RetryableError):
 
     The decision stays recorded; the caller's retry or the reconciler sends it again.
     """
+
+
+# ---- The reconciler ------------------------------------------------------------------
+
+
+class ReconcileIncomplete(WorkflowError):
+    """A reconciler phase failed; the others ran. Raised so the function's Errors alarm
+    fires and the schedule runs it again; `report` holds what the run did."""
+
+    def __init__(self, *failed_phases: str, report: dict[str, object] | None = None) -> None:
+        super().__init__(f"reconciler phases failed: {', '.join(failed_phases)}")
+        self.failed_phases = list(failed_phases)
+        self.report = report or {}

@@ -43,6 +43,7 @@ class ApprovalDecision:
     actor: str
     comment: str = ""
     source: str = "callback"  # callback | webhook | reconciler | operator
+    decided_at: str = ""  # when it was taken, if earlier than recorded (Jira's changelog)
 
 
 @dataclass(frozen=True)

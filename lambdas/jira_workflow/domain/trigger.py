@@ -1,4 +1,8 @@
-"""Which Jira webhook deliveries start a request, decide one, or are ignored."""
+"""Which Jira issues start a request, which deliveries decide one, and which are ignored.
+
+One trigger rule serves both ways a request starts: the webhook (`classify`) and the
+reconciler's search (`TriggerRule.search_jql`), so a lost webhook is always recoverable.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ class TriggerRule:
     """Which Jira issues start a request and which statuses mean what.
 
     Empty project keys or issue types accept any; an empty status never matches.
+    The rule: an issue of a configured project and type that is in (created in), or moves
+    into, `trigger_status` starts a request.
     """
 
     project_keys: tuple[str, ...] = ()
@@ -25,6 +31,35 @@ class TriggerRule:
     reject_status: str = "Rejected"
     done_status: str = ""
     failed_status: str = ""
+
+    def covers(self, project_key: str, issue_type: str) -> bool:
+        """Whether the issue is of a configured project and issue type."""
+        return (not self.project_keys or project_key in self.project_keys) and (
+            not self.issue_types or issue_type in self.issue_types
+        )
+
+    def starts_request(self, project_key: str, issue_type: str, status: str | None) -> bool:
+        """The trigger rule: a configured issue in (or moving into) the trigger status."""
+        return (
+            self.covers(project_key, issue_type)
+            and status is not None
+            and _same_status(status, self.trigger_status)
+        )
+
+    def search_jql(self, updated_within_hours: int) -> str:
+        """The issues `starts_request` accepts, updated within the lookback, newest first.
+
+        `updated`, not `created`: moving into the trigger status updates the issue, so an
+        issue that entered it within the lookback is found even if created long before.
+        """
+        clauses = []
+        if self.project_keys:
+            clauses.append(f"project in ({_jql_list(self.project_keys)})")
+        if self.issue_types:
+            clauses.append(f"issuetype in ({_jql_list(self.issue_types)})")
+        clauses.append(f"status = {_jql_string(self.trigger_status)}")
+        clauses.append(f"updated >= -{updated_within_hours}h")
+        return " AND ".join(clauses) + " ORDER BY updated DESC"
 
 
 @dataclass(frozen=True)
@@ -37,6 +72,7 @@ class IssueChange:
     issue_type: str
     new_status: str | None = None  # the status the issue moved into, if it moved
     actor: str = "jira"
+    status: str | None = None  # the issue's status as the delivery shows it
 
 
 @dataclass(frozen=True)
@@ -66,7 +102,10 @@ def classify(change: IssueChange, rule: TriggerRule) -> WebhookAction:
     if rule.issue_types and change.issue_type not in rule.issue_types:
         return Ignore(f"issue type {change.issue_type} is not configured")
     if change.event == ISSUE_CREATED:
-        return StartRequest(change.issue_key)
+        if rule.starts_request(change.project_key, change.issue_type, change.status):
+            return StartRequest(change.issue_key)
+        # The reconciler could never find it either: its search reads the same rule.
+        return Ignore(f"issue created in status {change.status}, not {rule.trigger_status}")
     return _classify_status_change(change, rule)
 
 
@@ -74,7 +113,7 @@ def _classify_status_change(change: IssueChange, rule: TriggerRule) -> WebhookAc
     new_status = change.new_status
     if new_status is None:
         return Ignore("no status change")
-    if _same_status(new_status, rule.trigger_status):
+    if rule.starts_request(change.project_key, change.issue_type, new_status):
         return StartRequest(change.issue_key)
     decisions = {rule.approve_status: Decision.APPROVED, rule.reject_status: Decision.REJECTED}
     for status, decision in decisions.items():
@@ -93,3 +132,27 @@ def _classify_status_change(change: IssueChange, rule: TriggerRule) -> WebhookAc
 
 def _same_status(actual: str, configured: str) -> bool:
     return bool(configured) and actual.casefold() == configured.casefold()
+
+
+def actor_name(display_name: str | None, account_id: str | None) -> str:
+    """Who did it, as Jira names them: display name, else account id, else "jira"."""
+    return display_name or account_id or "jira"
+
+
+def is_status_item(field: str, field_id: str | None) -> bool:
+    """Whether a changelog item is the issue's status (webhook and REST changelog alike).
+
+    fieldId is the stable key; `field` is a display name ("status", "Status") that a custom
+    field may share. Older payloads carry no fieldId.
+    """
+    if field_id is not None:
+        return field_id == "status"
+    return field.casefold() == "status"
+
+
+def _jql_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _jql_list(values: tuple[str, ...]) -> str:
+    return ", ".join(_jql_string(v) for v in values)

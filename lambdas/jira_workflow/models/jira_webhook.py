@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jira_workflow.domain.trigger import IssueChange
+from jira_workflow.domain.trigger import IssueChange, actor_name, is_status_item
 from jira_workflow.models.fields import IssueKey
 
 
@@ -53,11 +53,7 @@ class _ChangeItem(_Lenient):
 
     @property
     def is_status_change(self) -> bool:
-        # fieldId is the stable key; `field` is a display name ("status", "Status") that a
-        # custom field may share. Older payloads carry no fieldId.
-        if self.field_id is not None:
-            return self.field_id == "status"
-        return self.field.casefold() == "status"
+        return is_status_item(self.field, self.field_id)
 
 
 class _Changelog(_Lenient):
@@ -84,6 +80,7 @@ class JiraWebhook(WebhookEvent):
             issue_type=self.issue.issue_type,
             new_status=self.new_status(),
             actor=self.actor(),
+            status=self.issue.fields.status.name if self.issue.fields.status else None,
         )
 
     def new_status(self) -> str | None:
@@ -98,4 +95,4 @@ class JiraWebhook(WebhookEvent):
     def actor(self) -> str:
         if self.user is None:
             return "jira"
-        return self.user.display_name or self.user.account_id or "jira"
+        return actor_name(self.user.display_name, self.user.account_id)

@@ -121,6 +121,8 @@ class Settings:
     max_webhook_bytes: int = _variable("MAX_WEBHOOK_BYTES", 262144, _integer(1))
     http_timeout_seconds: float = _variable("HTTP_TIMEOUT_SECONDS", 10.0, _positive_number)
     secrets_max_age_seconds: int = _variable("SECRETS_MAX_AGE_SECONDS", 300, _integer(0))
+    # 30 days at most: a longer window is a backfill, an operator's decision, not a schedule's.
+    reconcile_lookback_hours: int = _variable("RECONCILE_LOOKBACK_HOURS", 24, _integer(1, 720))
     trigger: TriggerSettings = field(default_factory=TriggerSettings)
 
     @classmethod

@@ -1,10 +1,16 @@
 """The safety net run on a schedule: nothing is lost when Jira gives up retrying a webhook.
 
-1. Issues in the trigger status with no request (the webhook never arrived) are started.
+Phases, each run on its own (one failing, say a Jira search, does not stop the others;
+the run then raises ReconcileIncomplete after all of them, so the function's Errors alarm
+fires and the schedule's retry runs them again):
+1. Decisions recorded whose task completion Step Functions never confirmed (no answer to
+   SendTaskSuccess, and no retry by the caller) are sent again. No Jira: first.
 2. Requests stuck in RECEIVED (the start failed and Jira stopped retrying) are started.
-3. Approvals whose Jira status already shows a decision (the webhook was lost) are decided.
-4. Decisions recorded whose task completion Step Functions never confirmed (no answer to
-   SendTaskSuccess, and no retry by the caller) are sent again.
+3. Issues the trigger rule starts that have no request (the webhook never arrived) are
+   started: newest update first, within RECONCILE_LOOKBACK_HOURS, at most
+   MAX_ISSUES_PER_RUN read per run.
+4. Approvals whose Jira status already shows a decision (the webhook was lost) are
+   decided, with the actor and time of the status change from the issue's changelog.
 """
 
 from __future__ import annotations
@@ -19,15 +25,19 @@ from jira_workflow.adapters.executions import Executions
 from jira_workflow.adapters.jira import JiraClient, JiraIssue
 from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.clock import iso
-from jira_workflow.domain.errors import WorkflowError
+from jira_workflow.domain.errors import JiraUnavailable, ReconcileIncomplete, WorkflowError
 from jira_workflow.domain.execution_name import execution_name, reconciler_delivery_id
 from jira_workflow.domain.requests import ApprovalDecision, Decision, RequestState
-from jira_workflow.domain.trigger import TriggerRule
+from jira_workflow.domain.trigger import TriggerRule, actor_name
 from jira_workflow.observability import count, logger
 from jira_workflow.services.approvals import Approvals
 
 STUCK_AFTER = timedelta(minutes=5)
+# Issues read from the search per run (those with a request are skipped, but count): the
+# bound on one run's Jira reads and starts. Newest first, so a backlog never hides new ones.
 MAX_ISSUES_PER_RUN = 200
+# Recorded when the changelog does not show who moved the issue (e.g. created decided).
+UNKNOWN_ACTOR = "jira (reconciled)"
 # A decide() in flight records, sends and deletes the token within seconds: leave it alone
 # (resending early would be safe, see RequestsTable.mark_resending, only wasted).
 UNCONFIRMED_GRACE = timedelta(seconds=60)
@@ -42,6 +52,7 @@ class ReconcileReport:
     decided: list[str] = field(default_factory=list)
     completed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    failed_phases: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,25 +61,8 @@ class ReconcileReport:
             "decided": self.decided,
             "completed": self.completed,
             "errors": self.errors,
+            "failedPhases": self.failed_phases,
         }
-
-
-def trigger_jql(rule: TriggerRule) -> str:
-    clauses = []
-    if rule.project_keys:
-        clauses.append(f"project in ({_jql_list(rule.project_keys)})")
-    if rule.issue_types:
-        clauses.append(f"issuetype in ({_jql_list(rule.issue_types)})")
-    clauses.append(f"status = {_jql_string(rule.trigger_status)}")
-    return " AND ".join(clauses) + " ORDER BY created ASC"
-
-
-def _jql_string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _jql_list(values: tuple[str, ...]) -> str:
-    return ", ".join(_jql_string(v) for v in values)
 
 
 class Reconciler:
@@ -82,6 +76,7 @@ class Reconciler:
         jira: Callable[[], JiraClient],
         now: Callable[[], str],
         approval_timeout: timedelta,
+        lookback_hours: int,
     ) -> None:
         self._rule = rule
         self._table = table
@@ -93,20 +88,37 @@ class Reconciler:
         # A decision older than the approval timeout belongs to a task that is closed
         # either way; the bound also keeps the query on REJECTED (only grows) short.
         self._unconfirmed_lookback = approval_timeout
+        # Older issues in the trigger status are left alone: after a deploy, the first run
+        # does not start every issue that ever sat there.
+        self._lookback_hours = lookback_hours
 
     def run(self) -> ReconcileReport:
+        """Run every phase; raises ReconcileIncomplete (with the report) if any failed."""
         report = ReconcileReport()
-        self._start_missing(report)
-        self._restart_stuck(report)
-        self._decide_from_jira_status(report)
-        self._finish_unconfirmed_completions(report)
+        phases: tuple[tuple[str, Callable[[ReconcileReport], None]], ...] = (
+            ("finish_unconfirmed_completions", self._finish_unconfirmed_completions),
+            ("restart_stuck", self._restart_stuck),
+            ("start_missing", self._start_missing),
+            ("decide_from_jira_status", self._decide_from_jira_status),
+        )
+        for name, phase in phases:
+            try:
+                phase(report)
+            except Exception as exc:  # one phase's failure must not cost the others their run
+                report.failed_phases.append(f"{name} ({type(exc).__name__})")
+                count("ReconcilePhaseFailures")
+                logger.exception("reconcile phase failed", extra={"phase": name})
         count("ReconcilerStarts", len(report.started) + len(report.restarted))
         logger.info("reconciled", extra=report.as_dict())
+        if report.failed_phases:
+            raise ReconcileIncomplete(*report.failed_phases, report=report.as_dict())
         return report
 
     def _start_missing(self, report: ReconcileReport) -> None:
-        jql = trigger_jql(self._rule)
+        jql = self._rule.search_jql(self._lookback_hours)
         for issue in self._jira().search_issues(jql, limit=MAX_ISSUES_PER_RUN):
+            if not self._rule.starts_request(issue.project_key, issue.issue_type, issue.status):
+                continue  # the search and the rule are one rule; this guards their wording
             if self._table.get(issue.key) is not None:
                 continue  # webhooks own resubmissions; only never-seen issues are ours
             try:
@@ -156,20 +168,16 @@ class Reconciler:
         }
         for record in self._table.list_by_state(RequestState.AWAITING_APPROVAL):
             try:
-                status = self._jira().get_issue(record.issue_key, fields=["status"]).status
-                decision = decisions.get(status.casefold())
+                issue = self._jira().get_issue(
+                    record.issue_key, fields=("status",), expand=("changelog",)
+                )
+                decision = decisions.get(issue.status.casefold())
                 if decision is None:
                     continue
-                self._approvals.decide(
-                    ApprovalDecision(
-                        issue_key=record.issue_key,
-                        decision=decision,
-                        actor="jira (reconciled)",
-                        comment=f"Jira shows {status}; the webhook for it never arrived",
-                        source="reconciler",
-                    )
-                )
+                self._approvals.decide(_decision_from_changelog(issue, decision))
                 report.decided.append(record.issue_key)
+            except JiraUnavailable:
+                raise  # Jira is down: fail the phase rather than wait out every record
             except WorkflowError as exc:
                 report.errors.append(f"{record.issue_key}: {exc}")
 
@@ -188,6 +196,24 @@ class Reconciler:
                         report.completed.append(record.issue_key)
                 except WorkflowError as exc:
                     report.errors.append(f"{record.issue_key}: {exc}")
+
+
+def _decision_from_changelog(issue: JiraIssue, decision: Decision) -> ApprovalDecision:
+    """Who moved the issue into its decided status, and when, as its changelog says."""
+    change = issue.last_move_into(issue.status)
+    if change is None:
+        actor, decided_at = UNKNOWN_ACTOR, ""
+    else:
+        actor = actor_name(change.author_name, change.author_account_id)
+        decided_at = iso(change.created) if change.created is not None else ""
+    return ApprovalDecision(
+        issue_key=issue.key,
+        decision=decision,
+        actor=actor,
+        comment=f"Jira shows {issue.status}; the webhook for it never arrived",
+        source="reconciler",
+        decided_at=decided_at,
+    )
 
 
 def payload_from_issue(issue: JiraIssue) -> dict[str, Any]:

@@ -177,7 +177,10 @@ class RestApi:
     def _get_issue(self, key: str, *, query: Mapping[str, str], body: object) -> tuple[int, object]:
         fields = rest.field_list(query.get("fields"), default="*all")
         issue = self.store.issue(key)
-        return 200, rest.issue_json(issue, self.store.workflow, self._base_url(), fields)
+        answer = rest.issue_json(issue, self.store.workflow, self._base_url(), fields)
+        if "changelog" in rest.field_list(query.get("expand"), default=""):
+            answer["changelog"] = rest.changelog_json(issue)
+        return 200, answer
 
     def _get_transitions(
         self, key: str, *, query: Mapping[str, str], body: object

@@ -3,6 +3,7 @@ the REST API answers with 400 as real Jira does for a query it cannot run."""
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from collections.abc import Callable, Iterable
@@ -26,6 +27,8 @@ _CLAUSE = re.compile(
 _AND = re.compile(r"\band\b(?=(?:[^\"']|\"[^\"]*\"|'[^']*')*$)", re.IGNORECASE)
 _ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
 _OR = re.compile(r"\bor\b", re.IGNORECASE)
+_ORDER_TERM = re.compile(r"\s*(?P<field>[A-Za-z]+)(?:\s+(?P<dir>asc|desc))?\s*", re.IGNORECASE)
+_ORDER_FIELDS = frozenset({"created", "updated", "key", "id"})
 _FIELD_ALIASES = {"type": "issuetype", "createddate": "created", "updateddate": "updated"}
 _TEXT_FIELDS = frozenset({"project", "issuetype", "status", "labels", "key"})
 _DATE_FIELDS = frozenset({"created", "updated"})
@@ -64,23 +67,52 @@ class Clause:
 @dataclass(frozen=True)
 class JqlFilter:
     """`field = v`, `field != v`, `field in (...)`, `field not in (...)`, date comparisons
-    on created/updated (`-1d`, `"2026-01-31 10:00"`), joined by AND; ORDER BY is ignored."""
+    on created/updated (`-1d`, `"2026-01-31 10:00"`), joined by AND; ORDER BY created,
+    updated, key or id, ASC or DESC (the issue id breaks ties, in the same direction)."""
 
     clauses: tuple[Clause, ...]
+    order: tuple[tuple[str, bool], ...] = ()  # (field, descending)
 
     @classmethod
     def parse(cls, jql: str) -> JqlFilter:
-        where = _ORDER_BY.split(jql, maxsplit=1)[0].strip()
+        where, *order_by = _ORDER_BY.split(jql, maxsplit=1)
+        where = where.strip()
+        order = _parse_order(order_by[0]) if order_by else ()
         if not where:
-            return cls(())
+            return cls((), order)
         if _OR.search(where):
             raise JqlError("OR is not supported by the fake")
-        return cls(tuple(_parse_clause(part) for part in _AND.split(where)))
+        return cls(tuple(_parse_clause(part) for part in _AND.split(where)), order)
 
     def select(self, issues: Iterable[FakeIssue]) -> list[FakeIssue]:
-        """The matching issues, oldest first (by id)."""
-        chosen = [i for i in issues if all(c.matches(i) for c in self.clauses)]
-        return sorted(chosen, key=lambda i: int(i.id))
+        """The matching issues in the query's order (by id, oldest first, without one)."""
+        chosen = sorted(
+            (i for i in issues if all(c.matches(i) for c in self.clauses)), key=lambda i: int(i.id)
+        )
+        for name, descending in reversed(self.order):  # stable sorts: last key first
+            chosen.sort(key=functools.partial(_order_key, name=name), reverse=descending)
+        return chosen
+
+
+def _parse_order(text: str) -> tuple[tuple[str, bool], ...]:
+    terms = []
+    for part in text.split(","):
+        match = _ORDER_TERM.fullmatch(part)
+        if match is None:
+            raise JqlError(f"cannot parse ORDER BY {part.strip()!r}")
+        name = _FIELD_ALIASES.get(match["field"].lower(), match["field"].lower())
+        if name not in _ORDER_FIELDS:
+            raise JqlError(f"ORDER BY {match['field']!r} is not supported by the fake")
+        terms.append((name, (match["dir"] or "asc").lower() == "desc"))
+    return tuple(terms)
+
+
+def _order_key(issue: FakeIssue, name: str) -> tuple[float, int]:
+    if name in _DATE_FIELDS:
+        return (getattr(issue, name).timestamp(), int(issue.id))
+    if name == "key":
+        return (int(issue.key.rsplit("-", 1)[1]), int(issue.id))  # within a project, as Jira
+    return (0.0, int(issue.id))
 
 
 def _parse_clause(text: str) -> Clause:

@@ -137,6 +137,16 @@ class FakeComment:
 
 
 @dataclass
+class FakeHistory:
+    """One changelog entry: who changed what, when (REST `expand=changelog`)."""
+
+    id: str
+    author: FakeUser
+    created: datetime
+    items: list[dict[str, Any]]
+
+
+@dataclass
 class FakeIssue:
     id: str
     key: str
@@ -152,6 +162,7 @@ class FakeIssue:
     updated: datetime
     project_id: str = "10000"
     comments: list[FakeComment] = field(default_factory=list)
+    histories: list[FakeHistory] = field(default_factory=list)
 
 
 # (event name, issue, who did it, changelog or None): what a webhook is built from.
@@ -258,6 +269,9 @@ class IssueStore:
             issue.status = to_status
             issue.updated = now()
             changelog = self._status_changelog(previous, to_status)
+            issue.histories.append(
+                FakeHistory(changelog["id"], actor, issue.updated, changelog["items"])
+            )
             self._on_event(ISSUE_UPDATED, issue, actor, changelog)
 
     def add_comment(self, issue: FakeIssue, body: dict[str, Any], author: FakeUser) -> FakeComment:

@@ -13,6 +13,7 @@ from typing import Any
 
 from local_cloud.fake_jira.model import (
     FakeComment,
+    FakeHistory,
     FakeIssue,
     FakeProject,
     Transition,
@@ -61,6 +62,21 @@ def issue_json(
     if selected is not None:
         rendered["fields"] = selected
     return rendered
+
+
+def changelog_json(issue: FakeIssue) -> dict[str, Any]:
+    """`expand=changelog`: a page of histories, most recent first as the spec describes."""
+    histories = [_history_json(h) for h in reversed(issue.histories)]
+    return {"startAt": 0, "maxResults": 100, "total": len(histories), "histories": histories}
+
+
+def _history_json(history: FakeHistory) -> dict[str, Any]:
+    return {
+        "id": history.id,
+        "author": history.author.to_api(),
+        "created": jira_time(history.created),
+        "items": [dict(item) for item in history.items],
+    }
 
 
 def transition_json(transition: Transition, workflow: Workflow) -> dict[str, Any]:
