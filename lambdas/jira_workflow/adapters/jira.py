@@ -19,7 +19,12 @@ from urllib.parse import quote
 import requests
 
 from jira_workflow.adapters.adf import adf_to_text, text_to_adf
-from jira_workflow.domain.errors import JiraIssueNotFound, JiraRequestRejected, JiraUnavailable
+from jira_workflow.domain.errors import (
+    JiraIssueNotFound,
+    JiraRequestRejected,
+    JiraTransitionUnavailable,
+    JiraUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +212,7 @@ class JiraClient:
         chosen = next((t for t in transitions if t.matches(name)), None)
         if chosen is None:
             available = ", ".join(f"{t.name} -> {t.to_status}" for t in transitions) or "none"
-            raise JiraRequestRejected(
+            raise JiraTransitionUnavailable(
                 f"{issue_key} has no transition named or leading to {name!r} "
                 f"from {current!r}; available: {available}"
             )

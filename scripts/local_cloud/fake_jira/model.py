@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,9 +25,21 @@ DEFAULT_STATUSES: tuple[str, ...] = (
     "Done",
     "Failed",
 )
+# (name, from statuses, to status): the transitions docs/runbooks/configure-jira.md
+# prescribes, and only those, so code that assumes more (Submitted > Done) fails here as
+# it would in a real project. "Submit" is how the project's own issues reach the trigger
+# status, which the runbook leaves to the project.
+RUNBOOK_TRANSITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("Submit", ("To Do",), "Submitted"),
+    ("Request approval", ("Submitted",), "Awaiting Approval"),
+    ("Approve", ("Awaiting Approval",), "Approved"),
+    ("Reject", ("Awaiting Approval",), "Rejected"),
+    ("Complete", ("Approved",), "Done"),
+    ("Fail", ("Approved", "Awaiting Approval"), "Failed"),
+)
 # Global transitions (available from every status but their own target), as in a
-# simple team-managed Jira workflow.
-DEFAULT_TRANSITIONS: tuple[tuple[str, str], ...] = (
+# simple team-managed Jira workflow: `Workflow.build(DEFAULT_STATUSES, GLOBAL_TRANSITIONS)`.
+GLOBAL_TRANSITIONS: tuple[tuple[str, str], ...] = (
     ("Submit", "Submitted"),
     ("Request approval", "Awaiting Approval"),
     ("Approve", "Approved"),
@@ -36,6 +48,8 @@ DEFAULT_TRANSITIONS: tuple[tuple[str, str], ...] = (
     ("Fail", "Failed"),
     ("Reopen", "To Do"),
 )
+# A transition as `Workflow.build` takes it: (name, to) is global, (name, from, to) is not.
+TransitionSpec = tuple[str, str] | tuple[str, Sequence[str], str]
 ISSUE_CREATED = "jira:issue_created"
 ISSUE_UPDATED = "jira:issue_updated"
 
@@ -59,6 +73,15 @@ class Transition:
     id: str
     name: str
     to_status: str
+    # Empty: a global transition, available from every status but its target.
+    from_statuses: tuple[str, ...] = ()
+    # The fields on the transition's screen: a POST that sets any other field is refused.
+    screen_fields: tuple[str, ...] = ()
+
+    def available_from(self, status: str) -> bool:
+        if self.from_statuses:
+            return status in self.from_statuses
+        return status != self.to_status
 
 
 @dataclass
@@ -68,24 +91,47 @@ class Workflow:
 
     @classmethod
     def default(cls) -> Workflow:
-        return cls.build(DEFAULT_STATUSES, DEFAULT_TRANSITIONS)
+        """The workflow the configure-jira runbook prescribes."""
+        return cls.build(DEFAULT_STATUSES, RUNBOOK_TRANSITIONS)
 
     @classmethod
-    def build(cls, statuses: Sequence[str], transitions: Iterable[tuple[str, str]]) -> Workflow:
-        built = tuple(
-            Transition(id=str(11 + 10 * i), name=name, to_status=to)
-            for i, (name, to) in enumerate(transitions)
-        )
-        unknown = {t.to_status for t in built} - set(statuses)
+    def build(
+        cls,
+        statuses: Sequence[str],
+        transitions: Iterable[TransitionSpec],
+        screens: Mapping[str, Sequence[str]] | None = None,
+    ) -> Workflow:
+        """A workflow of these statuses; `screens` names each screened transition's fields."""
+        built = []
+        for i, spec in enumerate(transitions):
+            froms: tuple[str, ...] = ()
+            if len(spec) == 2:
+                name, to = spec[0], spec[1]
+            else:
+                name, froms, to = spec[0], tuple(spec[1]), spec[2]
+            built.append(
+                Transition(
+                    id=str(11 + 10 * i),
+                    name=name,
+                    to_status=to,
+                    from_statuses=tuple(froms),
+                    screen_fields=tuple((screens or {}).get(name, ())),
+                )
+            )
+        unknown = {s for t in built for s in (t.to_status, *t.from_statuses)} - set(statuses)
         if unknown:
             raise ValueError(f"transitions lead to unknown statuses: {sorted(unknown)}")
-        return cls(statuses=tuple(statuses), transitions=built)
+        return cls(statuses=tuple(statuses), transitions=tuple(built))
 
     def status_id(self, name: str) -> str:
         return str(10000 + self.statuses.index(name))
 
     def available_from(self, status: str) -> list[Transition]:
-        return [t for t in self.transitions if t.to_status != status]
+        return [t for t in self.transitions if t.available_from(status)]
+
+    def leading_to(self, status: str, to_status: str) -> Transition | None:
+        """The transition a person would take from `status` to `to_status`, if any."""
+        return next((t for t in self.available_from(status) if t.to_status == to_status), None)
 
 
 @dataclass

@@ -50,8 +50,8 @@ def transition_json(transition: Transition, workflow: Workflow) -> dict[str, Any
     return {
         "id": transition.id,
         "name": transition.name,
-        "hasScreen": False,
-        "isGlobal": True,
+        "hasScreen": bool(transition.screen_fields),
+        "isGlobal": not transition.from_statuses,
         "isInitial": False,
         "isAvailable": True,
         "isConditional": False,
