@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from jira_workflow.handlers import validate_request, webhook
 from tests.functional.conftest import Workflow, signed_headers
+from tests.support.jira_webhook_fixtures import EXPECTED, FIXTURES, STARTED
 from tests.support.lambda_events import FakeLambdaContext, api_event, response_json
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jira_webhooks"
-STARTED = "started"
-
-# file -> STARTED, or the reason the delivery is ignored
-EXPECTED = {
-    "issue_created.json": STARTED,
-    "issue_created_null_description.json": STARTED,
-    "issue_updated_status_change.json": STARTED,
-    "issue_updated_status_change_capital_field.json": STARTED,
-    "issue_updated_without_status_change.json": "no status change",
-    "issue_updated_status_change_not_a_trigger.json": "In Progress is not a trigger",
-}
 
 
 def deliver(body: bytes, delivery_id: str) -> dict[str, Any]:
