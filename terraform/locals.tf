@@ -64,6 +64,7 @@ locals {
     TRIGGER_PROJECT_KEYS     = join(",", var.trigger_project_keys)
     TRIGGER_ISSUE_TYPES      = join(",", var.trigger_issue_types)
     TRIGGER_STATUS           = var.trigger_status
+    REQUIRED_FIELDS          = join(";", [for scope, names in var.required_fields : "${scope}=${join(",", names)}"])
     APPROVAL_PENDING_STATUS  = var.approval_pending_status
     APPROVE_STATUS           = var.approve_status
     REJECT_STATUS            = var.reject_status

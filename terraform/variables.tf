@@ -254,6 +254,21 @@ variable "trigger_issue_types" {
   }
 }
 
+variable "required_fields" {
+  description = "Fields a request must have, keyed by scope: \"PROJECT/Issue type\", \"PROJECT\", \"*/Issue type\" or \"*\"; the most specific scope wins (REQUIRED_FIELDS). The default accepts a Jira issue created without a description."
+  type        = map(list(string))
+  default     = { "*" = ["summary"] }
+
+  validation {
+    condition = length(var.required_fields) > 0 && alltrue([
+      for scope, names in var.required_fields :
+      can(regex("^(\\*|[A-Z][A-Z0-9_]+)(/[^;=,/]+)?$", scope)) &&
+      alltrue([for name in names : contains(["summary", "description", "reporter", "priority", "labels"], name)])
+    ])
+    error_message = "required_fields keys must be PROJECT, PROJECT/Issue type, */Issue type or *; fields must be among summary, description, reporter, priority, labels."
+  }
+}
+
 variable "trigger_status" {
   description = "Status that starts a request (TRIGGER_STATUS)."
   type        = string

@@ -225,7 +225,10 @@ class LocalStack:
             )
             return 201, {"key": key}
         if len(parts) == 3 and parts[0] == "issues" and parts[2] == "transition":
-            jira.transition(parts[1], body["status"], actor=body.get("actor", "Bob Approver"))
+            try:
+                jira.transition(parts[1], body["status"], actor=body.get("actor", "Bob Approver"))
+            except ValueError as exc:  # not a transition of the runbook's workflow
+                return 400, {"error": str(exc)}
             return 200, {"key": parts[1], "status": jira.status(parts[1])}
         if len(parts) == 2 and parts[0] == "issues":
             return 200, {

@@ -118,7 +118,10 @@ def story_auto_approved(stack: LocalStackSession, say: Callable[[str], None]) ->
     execution = stack.wait_for_execution(result.execution_arn)
     result.marks["webhook→SUCCEEDED"] = time.monotonic() - started
     say(f"{key} execution {execution['status']}; Jira status: {stack.jira.status(key)}")
-    result.ok = done["state"] == "FULFILLED" and stack.jira.status(key) == "Done"
+    # The runbook's workflow has no Submitted > Done: Jira is told by the comment.
+    outcome = stack.wait_for_comment(key, "fulfil")
+    say(f"{key} Jira comment: {outcome.splitlines()[0][:80]!r}")
+    result.ok = done["state"] == "FULFILLED" and execution["status"] == "SUCCEEDED"
     result.reason = f"state {done['state']}, execution {execution['status']}"
     return result
 

@@ -10,6 +10,7 @@ enable_xray              = true
 jira_base_url        = "https://acme.atlassian.net" # your Jira Cloud site
 trigger_project_keys = ["OPS"]
 trigger_issue_types  = ["Service Request", "Task"]
+required_fields      = { "*" = ["summary"] } # e.g. { "OPS/Service Request" = ["summary", "description"], "*" = ["summary"] }
 
 enable_mock_apis = true # ENRICH/FULFIL_API_URL point at ANY /mock/{proxy+} on this API
 mock_faults      = ""

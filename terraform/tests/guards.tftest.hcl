@@ -78,3 +78,30 @@ run "missing_mock_package_is_reported" {
   }
   expect_failures = [var.mock_package_path]
 }
+
+run "required_fields_refuse_an_unknown_field" {
+  command = plan
+  variables {
+    required_fields = { "OPS/Service Request" = ["summary", "colour"] }
+  }
+  expect_failures = [var.required_fields]
+}
+
+run "required_fields_refuse_an_unreadable_scope" {
+  command = plan
+  variables {
+    required_fields = { "ops;*" = ["summary"] }
+  }
+  expect_failures = [var.required_fields]
+}
+
+run "required_fields_reach_the_functions_in_their_syntax" {
+  command = plan
+  variables {
+    required_fields = { "*" = ["summary"], "OPS/Service Request" = ["summary", "description"] }
+  }
+  assert {
+    condition     = local.common_environment.REQUIRED_FIELDS == "*=summary;OPS/Service Request=summary,description"
+    error_message = "REQUIRED_FIELDS must render each scope as SCOPE=field,field joined by ';'."
+  }
+}

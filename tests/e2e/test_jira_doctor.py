@@ -12,7 +12,7 @@ import pytest
 
 from local_cloud.driver import LocalStackSession
 from local_cloud.fake_jira.fake import FakeJira
-from local_cloud.fake_jira.model import DEFAULT_STATUSES, DEFAULT_TRANSITIONS, Workflow
+from local_cloud.fake_jira.model import DEFAULT_STATUSES, RUNBOOK_TRANSITIONS, Workflow
 from workflow_tools.jira_doctor.__main__ import main
 from workflow_tools.ops.common import run
 
@@ -46,7 +46,7 @@ def test_jira_doctor_fails_naming_a_missing_transition(
     stack: LocalStackSession, stack_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     without_done = Workflow.build(
-        DEFAULT_STATUSES, [t for t in DEFAULT_TRANSITIONS if t[1] != "Done"]
+        DEFAULT_STATUSES, [t for t in RUNBOOK_TRANSITIONS if t[2] != "Done"]
     )
     bot = stack.jira
     with FakeJira(email=bot.email, api_token=bot.api_token, workflow=without_done) as site:

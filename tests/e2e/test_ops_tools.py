@@ -50,7 +50,10 @@ def test_smoke_follows_a_signed_webhook_to_fulfilment(
         [*local_args(stack_file), "--issue", issue, "--approve", "--timeout", "120"],
     )
     assert code == 0
-    assert stack.jira.status(issue) == "Done"
+    # Approved through the callback, not by moving the issue: the runbook's workflow has
+    # no Awaiting Approval > Done, so the fulfilment is told by comment.
+    assert stack.jira.status(issue) == "Awaiting Approval"
+    stack.wait_for_comment(issue, "fulfil")
 
 
 def test_smoke_fails_with_one_line_when_the_secret_is_wrong(

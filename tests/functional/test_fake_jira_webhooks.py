@@ -16,7 +16,7 @@ import pytest
 
 from local_cloud.fake_jira.fake import FakeJira
 from local_cloud.fake_jira.jql import JqlError, JqlFilter
-from local_cloud.fake_jira.model import Workflow
+from local_cloud.fake_jira.model import DEFAULT_STATUSES, GLOBAL_TRANSITIONS, Workflow
 from local_cloud.fake_jira.webhooks import sign
 
 SECRET = "webhook-secret-for-tests"
@@ -301,6 +301,125 @@ def test_transition_id_not_available_is_400(jira: FakeJira) -> None:
     )
     assert status == 400
     assert "not valid for this issue" in json.dumps(body)
+
+
+def _post_transition(jira: FakeJira, key: str, body: dict[str, Any]) -> tuple[int, object]:
+    status, _, answer = jira.handle(
+        "POST",
+        f"/rest/api/3/issue/{key}/transitions",
+        {"Authorization": _basic(jira), "Content-Type": "application/json"},
+        json.dumps(body).encode(),
+    )
+    return status, answer
+
+
+# (from, to) for every move docs/runbooks/configure-jira.md prescribes, plus "Submit".
+RUNBOOK_MOVES = {
+    ("To Do", "Submitted"),
+    ("Submitted", "Awaiting Approval"),
+    ("Awaiting Approval", "Approved"),
+    ("Awaiting Approval", "Rejected"),
+    ("Approved", "Done"),
+    ("Approved", "Failed"),
+    ("Awaiting Approval", "Failed"),
+}
+
+
+def test_the_default_workflow_has_only_the_runbooks_transitions() -> None:
+    workflow = Workflow.default()
+
+    moves = {
+        (status, t.to_status)
+        for status in workflow.statuses
+        for t in workflow.available_from(status)
+    }
+
+    assert moves == RUNBOOK_MOVES
+    assert len({workflow.status_id(s) for s in workflow.statuses}) == len(workflow.statuses)
+
+
+@pytest.mark.parametrize(
+    ("start", "target"),
+    [("Submitted", "Done"), ("Awaiting Approval", "Done"), ("Submitted", "Failed")],
+)
+def test_a_transition_the_workflow_lacks_from_the_current_status_is_400(
+    jira: FakeJira, start: str, target: str
+) -> None:
+    key = jira.create_issue("OPS", "Laptop", status=start, notify=False)
+
+    listed = jira.handle(
+        "GET", f"/rest/api/3/issue/{key}/transitions", {"Authorization": _basic(jira)}, b""
+    )
+    status, body = _post_transition(jira, key, {"transition": {"id": _transition_id(jira, target)}})
+
+    assert target not in json.dumps(listed[2])
+    assert status == 400
+    assert body == {
+        "errorMessages": [
+            f"Transition id '{_transition_id(jira, target)}' is not valid for this issue."
+        ],
+        "errors": {},
+    }
+    assert jira.status(key) == start
+
+
+def test_a_person_cannot_skip_the_workflow_either(jira: FakeJira) -> None:
+    key = jira.create_issue("OPS", "Laptop", status="Submitted", notify=False)
+
+    with pytest.raises(ValueError, match="no transition from 'Submitted' to 'Approved'"):
+        jira.transition(key, "Approved")
+    assert jira.status(key) == "Submitted"
+
+
+def test_a_field_the_transition_screen_lacks_is_refused_with_jiras_error_shape(
+    jira: FakeJira,
+) -> None:
+    key = jira.create_issue("OPS", "Laptop", status="Approved", notify=False)
+
+    status, body = _post_transition(
+        jira,
+        key,
+        {
+            "transition": {"id": _transition_id(jira, "Done")},
+            "fields": {"resolution": {"name": "Done"}},
+        },
+    )
+
+    assert status == 400
+    assert body == {
+        "errorMessages": [],
+        "errors": {
+            "resolution": "Field 'resolution' cannot be set. It is not on the appropriate "
+            "screen, or unknown."
+        },
+    }
+    assert jira.status(key) == "Approved"
+
+
+def test_a_field_on_the_transition_screen_is_accepted() -> None:
+    workflow = Workflow.build(
+        ["Open", "Closed"], [("Close", ("Open",), "Closed")], screens={"Close": ["resolution"]}
+    )
+    jira = FakeJira(workflow=workflow)
+    key = jira.create_issue("OPS", "Laptop", notify=False)
+    [transition] = workflow.available_from("Open")
+
+    status, _ = _post_transition(
+        jira,
+        key,
+        {"transition": {"id": transition.id}, "fields": {"resolution": {"name": "Fixed"}}},
+    )
+
+    assert status == 204
+    assert jira.status(key) == "Closed"
+
+
+def test_tests_can_still_build_a_workflow_of_global_transitions() -> None:
+    workflow = Workflow.build(DEFAULT_STATUSES, GLOBAL_TRANSITIONS)
+
+    assert {t.to_status for t in workflow.available_from("Submitted")} == set(DEFAULT_STATUSES) - {
+        "Submitted"
+    }
 
 
 def test_search_with_unsupported_jql_is_400(jira: FakeJira) -> None:

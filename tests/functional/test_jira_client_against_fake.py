@@ -8,7 +8,12 @@ import pytest
 import requests
 
 from jira_workflow.adapters.jira import JiraClient, JiraCredentials
-from jira_workflow.domain.errors import JiraIssueNotFound, JiraRequestRejected, JiraUnavailable
+from jira_workflow.domain.errors import (
+    JiraIssueNotFound,
+    JiraRequestRejected,
+    JiraTransitionUnavailable,
+    JiraUnavailable,
+)
 from local_cloud.fake_jira.fake import FakeJira
 
 EMAIL = "bot@acme.test"
@@ -122,7 +127,7 @@ def test_transition_by_target_status_and_again_is_a_no_op(
 
 def test_unknown_transition_names_the_available_ones(jira: FakeJira, client: JiraClient) -> None:
     key = jira.create_issue("OPS", "Laptop")
-    with pytest.raises(JiraRequestRejected, match="Approve -> Approved"):
+    with pytest.raises(JiraTransitionUnavailable, match="Submit -> Submitted"):
         client.transition_to(key, "Teleport")
 
 

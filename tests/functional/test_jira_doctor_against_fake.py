@@ -11,7 +11,12 @@ import requests
 from jira_workflow.adapters.jira import JiraCredentials
 from jira_workflow.domain.trigger import TriggerRule
 from local_cloud.fake_jira.fake import FakeJira
-from local_cloud.fake_jira.model import DEFAULT_STATUSES, DEFAULT_TRANSITIONS, Workflow
+from local_cloud.fake_jira.model import (
+    DEFAULT_STATUSES,
+    GLOBAL_TRANSITIONS,
+    RUNBOOK_TRANSITIONS,
+    Workflow,
+)
 from workflow_tools.jira_doctor.requirements import Finding, check_site
 from workflow_tools.jira_doctor.site import SiteReader
 
@@ -24,18 +29,6 @@ RULE = TriggerRule(
     failed_status="Failed",
 )
 WEBHOOK = "http://127.0.0.1:9/local/jira/webhook"
-# The runbook's transitions before the doctor: only the obvious path is drawn.
-RUNBOOK_WORKFLOW = Workflow.build(
-    DEFAULT_STATUSES,
-    [
-        ("Submit", "Submitted"),
-        ("Request approval", "Awaiting Approval", ["Submitted"]),
-        ("Approve", "Approved", ["Awaiting Approval"]),
-        ("Reject", "Rejected", ["Awaiting Approval"]),
-        ("Complete", "Done", ["Approved"]),
-        ("Fail", "Failed", ["Approved", "Awaiting Approval"]),
-    ],
-)
 
 
 def doctor(jira: FakeJira, auto_approve: bool = True) -> list[Finding]:
@@ -59,34 +52,40 @@ def site() -> Iterator[FakeJira]:
 def test_the_default_fake_site_has_everything_the_workflow_needs(site: FakeJira) -> None:
     findings = doctor(site)
     assert failing(findings) == []
-    assert any("transition Submitted -> Done" in f.requirement for f in findings)
+    # The runbook's workflow has no Submitted -> Done: advice, since Jira is told by comment.
+    optional = [f for f in findings if f.outcome.value == "OPTIONAL"]
+    assert any("transition Submitted -> Done" in f.requirement for f in optional)
+    assert all("told by comment" in f.fix for f in optional)
 
 
-def test_a_site_without_a_transition_to_done_fails_naming_each_move() -> None:
-    without_done = [t for t in DEFAULT_TRANSITIONS if t[1] != "Done"]
+def test_a_workflow_with_global_transitions_needs_no_advice() -> None:
+    workflow = Workflow.build(DEFAULT_STATUSES, GLOBAL_TRANSITIONS)
+    with FakeJira(email=EMAIL, api_token=TOKEN, workflow=workflow) as jira:
+        findings = doctor(jira)
+    assert [f.outcome.value for f in findings if f.outcome.value not in ("OK", "MANUAL")] == []
+
+
+def test_a_site_without_a_transition_to_done_fails_naming_it() -> None:
+    without_done = [t for t in RUNBOOK_TRANSITIONS if t[2] != "Done"]
     with FakeJira(
         email=EMAIL, api_token=TOKEN, workflow=Workflow.build(DEFAULT_STATUSES, without_done)
     ) as jira:
         missing = failing(doctor(jira))
     assert missing == [
-        f"OPS / {issue_type}: transition {start} -> Done ({why})"
+        f"OPS / {issue_type}: transition Approved -> Done (report_outcome: approved in Jira)"
         for issue_type in ("Service Request", "Task")
-        for start, why in (
-            ("Approved", "report_outcome: approved in Jira"),
-            ("Awaiting Approval", "report_outcome: approved through the callback"),
-            ("Submitted", "report_outcome: auto-approved"),
-        )
     ]
 
 
-def test_the_runbooks_old_workflow_misses_the_moves_of_callbacks_and_failures() -> None:
-    with FakeJira(email=EMAIL, api_token=TOKEN, workflow=RUNBOOK_WORKFLOW) as jira:
+def test_a_site_without_the_decision_transitions_fails_naming_them() -> None:
+    no_decisions = [t for t in RUNBOOK_TRANSITIONS if t[0] not in ("Approve", "Reject")]
+    with FakeJira(
+        email=EMAIL, api_token=TOKEN, workflow=Workflow.build(DEFAULT_STATUSES, no_decisions)
+    ) as jira:
         missing = {r.split(": ", 1)[1].split(" (")[0] for r in failing(doctor(jira))}
     assert missing == {
-        "transition Awaiting Approval -> Done",
-        "transition Submitted -> Done",
-        "transition Submitted -> Failed",
-        "transition Rejected -> Failed",
+        "transition Awaiting Approval -> Approved",
+        "transition Awaiting Approval -> Rejected",
     }
 
 
@@ -122,7 +121,7 @@ def test_a_project_with_other_issue_types_fails_on_the_configured_ones() -> None
 
 
 def test_directed_transitions_are_offered_only_from_their_start_statuses() -> None:
-    with FakeJira(email=EMAIL, api_token=TOKEN, workflow=RUNBOOK_WORKFLOW) as jira:
+    with FakeJira(email=EMAIL, api_token=TOKEN) as jira:
         key = jira.create_issue("OPS", "x", status="Submitted", notify=False)
         offered = {t.to_status for t in jira.workflow.available_from(jira.status(key))}
     assert offered == {"Awaiting Approval"}
@@ -152,5 +151,5 @@ def test_the_fake_serves_projects_statuses_and_workflows_from_its_model() -> Non
         name: workflow.status_id(name) for name in workflow.statuses
     }
     assert [w["name"] for w in read["workflows"]] == [workflow.name]
-    served = {t["name"] for t in read["workflows"][0]["transitions"] if t["type"] == "GLOBAL"}
-    assert served == {name for name, _ in DEFAULT_TRANSITIONS}
+    served = {t["name"] for t in read["workflows"][0]["transitions"] if t["type"] == "DIRECTED"}
+    assert served == {name for name, _, _ in RUNBOOK_TRANSITIONS}

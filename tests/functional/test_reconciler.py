@@ -112,7 +112,9 @@ def test_recent_received_request_is_left_to_its_webhook(workflow: Workflow) -> N
 def test_pending_approval_already_decided_in_jira_is_completed(
     workflow: Workflow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    key = workflow.jira.create_issue("OPS", "Decided while webhooks were down", notify=False)
+    key = workflow.jira.create_issue(
+        "OPS", "Decided while webhooks were down", status="Awaiting Approval", notify=False
+    )
     table = container().table
     table.claim(key, f"{key}-d", "d", "k", "2026-11-28T00:00:00Z")
     table.store_token(key, f"{key}-d", "tok", 2_000_000_000)

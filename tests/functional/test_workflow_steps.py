@@ -43,7 +43,12 @@ def received(
 ) -> str:
     """OPS-1 exists in Jira and its webhook was accepted: what the first task finds."""
     workflow.jira.create_issue(
-        "OPS", "Access to billing", description="Needs it.", labels=labels, notify=False
+        "OPS",
+        "Access to billing",
+        status="Submitted",
+        description="Needs it.",
+        labels=labels,
+        notify=False,
     )
     payload_key = f"webhooks/OPS-1/{EXECUTION}.json"
     workflow.s3.put_object(
@@ -73,11 +78,24 @@ def test_validate_writes_the_normalised_request_and_marks_it_running(workflow: W
     assert workflow.record("OPS-1")["state"] == "RUNNING"
 
 
-def test_invalid_request_raises_invalid_request_with_the_reason(workflow: Workflow) -> None:
+def test_invalid_request_raises_invalid_request_naming_the_missing_field(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REQUIRED_FIELDS", "OPS/Service Request=summary,description;*=summary")
     payload_key = received(workflow, description=None)
 
-    with pytest.raises(InvalidRequest, match="no description"):
+    with pytest.raises(InvalidRequest, match="no description, which OPS/Service Request"):
         run(validate_request, payloadKey=payload_key, executionArn="arn:exec")
+
+
+def test_a_plain_issue_without_description_is_a_valid_request_by_default(
+    workflow: Workflow,
+) -> None:
+    payload_key = received(workflow, description=None)
+
+    result = run(validate_request, payloadKey=payload_key, executionArn="arn:exec")
+
+    assert workflow.s3_json(result["requestKey"])["description"] == ""
 
 
 def test_bad_task_input_names_the_field_and_not_the_token(workflow: Workflow) -> None:
@@ -206,8 +224,15 @@ def test_fulfil_sends_one_idempotency_key_per_execution(workflow: Workflow) -> N
     assert workflow.record("OPS-1")["fulfilment_id"] == first["fulfilmentId"]
 
 
+def approved_in_jira(workflow: Workflow) -> None:
+    """OPS-1 went the runbook's way: Submitted > Awaiting Approval > Approved."""
+    workflow.jira.transition("OPS-1", "Awaiting Approval")
+    workflow.jira.transition("OPS-1", "Approved")
+
+
 def test_report_fulfilled_comments_and_moves_the_issue_to_done(workflow: Workflow) -> None:
     validated(workflow)
+    approved_in_jira(workflow)
 
     run(report_outcome, outcome="fulfilled", fulfilmentId="FUL-1")
     run(report_outcome, outcome="fulfilled", fulfilmentId="FUL-1")
@@ -215,6 +240,25 @@ def test_report_fulfilled_comments_and_moves_the_issue_to_done(workflow: Workflo
     assert workflow.record("OPS-1")["state"] == "FULFILLED"
     assert workflow.jira.status("OPS-1") == "Done"
     assert sum("FUL-1" in c for c in workflow.jira.comments("OPS-1")) == 1
+
+
+def test_auto_approved_fulfilment_stays_fulfilled_when_the_workflow_has_no_way_to_done(
+    workflow: Workflow,
+) -> None:
+    # Auto-approval never moves the issue, and the runbook's workflow has no
+    # Submitted > Done: Jira is told by the comment alone, and a failure path that runs
+    # anyway does not turn the fulfilled request into a failed one.
+    validated(workflow)
+
+    result = run(report_outcome, outcome="fulfilled", fulfilmentId="FUL-1")
+    run(record_failure, error="JiraRequestRejected", cause="no transition to Done")
+
+    assert result["state"] == "FULFILLED"
+    assert workflow.record("OPS-1")["state"] == "FULFILLED"
+    assert workflow.jira.status("OPS-1") == "Submitted"
+    comments = workflow.jira.comments("OPS-1")
+    assert sum("FUL-1" in c for c in comments) == 1
+    assert not any("could not be completed" in c for c in comments)
 
 
 def test_report_timeout_tells_jira_nothing_was_provisioned(workflow: Workflow) -> None:
@@ -228,6 +272,7 @@ def test_report_timeout_tells_jira_nothing_was_provisioned(workflow: Workflow) -
 
 def test_record_failure_keeps_the_cause_and_tells_jira_a_short_reason(workflow: Workflow) -> None:
     validated(workflow)
+    workflow.jira.transition("OPS-1", "Awaiting Approval")
     cause = json.dumps(
         {
             "errorMessage": "enrich answered 503",
@@ -299,3 +344,17 @@ def test_a_comment_that_reached_a_slow_jira_is_not_posted_again_by_the_retry(
     assert sum("FUL-1" in c for c in workflow.jira.comments("OPS-1")) == 1
     assert workflow.jira.status("OPS-1") == "Done"
     assert workflow.record("OPS-1")["state"] == "FULFILLED"
+
+
+def test_a_failure_where_the_workflow_has_no_way_to_failed_is_told_by_comment(
+    workflow: Workflow,
+) -> None:
+    # A request that fails validation is still in Submitted; the runbook's workflow has no
+    # Submitted > Failed.
+    validated(workflow)
+
+    run(record_failure, error="InvalidRequest", cause="the issue has no summary")
+
+    assert workflow.record("OPS-1")["state"] == "FAILED"
+    assert workflow.jira.status("OPS-1") == "Submitted"
+    assert any("the issue has no summary" in c for c in workflow.jira.comments("OPS-1"))

@@ -70,19 +70,36 @@ def moves(rule: TriggerRule, auto_approve: bool = False) -> set[tuple[str, str]]
     return {(m.from_status, m.to_status) for m in required_moves(rule, auto_approve)}
 
 
+def needed(rule: TriggerRule, auto_approve: bool = False) -> set[tuple[str, str]]:
+    """The moves whose absence fails the doctor; the rest are told by comment without them."""
+    listed = required_moves(rule, auto_approve)
+    return {(m.from_status, m.to_status) for m in listed if m.required}
+
+
 # ---- Which transitions the product performs -------------------------------------------
 
 
 def test_required_moves_are_the_transitions_transition_to_attempts() -> None:
     assert moves(RULE) == {
         ("Submitted", "Awaiting Approval"),  # request_approval
+        ("Awaiting Approval", "Approved"),  # people decide in Jira
         ("Approved", "Done"),  # report: approved in Jira
         ("Awaiting Approval", "Done"),  # report: approved through the callback
-        ("Awaiting Approval", "Rejected"),  # report: rejected through the callback
+        ("Awaiting Approval", "Rejected"),  # people reject; report: rejected
         ("Submitted", "Failed"),  # record_failure from each place a step can fail
         ("Awaiting Approval", "Failed"),
         ("Approved", "Failed"),
         ("Rejected", "Failed"),
+    }
+
+
+def test_only_the_runbooks_transitions_are_required() -> None:
+    assert needed(RULE, auto_approve=True) == {
+        ("Submitted", "Awaiting Approval"),
+        ("Awaiting Approval", "Approved"),
+        ("Awaiting Approval", "Rejected"),
+        ("Approved", "Done"),
+        ("Approved", "Failed"),
     }
 
 
@@ -93,6 +110,7 @@ def test_auto_approval_adds_the_move_from_the_trigger_status_to_done() -> None:
 def test_without_a_pending_status_the_request_waits_in_the_trigger_status() -> None:
     rule = TriggerRule(project_keys=("OPS",), done_status="Done", failed_status="Failed")
     assert moves(rule, auto_approve=True) == {
+        ("Submitted", "Approved"),
         ("Approved", "Done"),
         ("Submitted", "Done"),
         ("Submitted", "Rejected"),
@@ -104,7 +122,11 @@ def test_without_a_pending_status_the_request_waits_in_the_trigger_status() -> N
 
 def test_unset_done_and_failed_statuses_are_never_moved_to() -> None:
     rule = TriggerRule(project_keys=("OPS",), approval_pending_status="Awaiting Approval")
-    assert moves(rule) == {("Submitted", "Awaiting Approval"), ("Awaiting Approval", "Rejected")}
+    assert moves(rule) == {
+        ("Submitted", "Awaiting Approval"),
+        ("Awaiting Approval", "Approved"),
+        ("Awaiting Approval", "Rejected"),
+    }
 
 
 def test_a_move_needed_for_two_reasons_is_listed_once_with_both() -> None:
@@ -116,6 +138,7 @@ def test_a_move_needed_for_two_reasons_is_listed_once_with_both() -> None:
             "Submitted",
             "Done",
             "report_outcome: approved through the callback; report_outcome: auto-approved",
+            required=False,
         )
     ]
 
@@ -155,16 +178,32 @@ def test_a_missing_transition_fails_naming_it_and_its_fix() -> None:
         "Ops workflow",
         (
             *(WorkflowTransition(s, s) for s in STATUSES if s != "Done"),
-            WorkflowTransition("Complete", "Done", ("Approved",)),
+            WorkflowTransition("Complete", "Done", ("Awaiting Approval",)),
         ),
     )
     findings = check_project(RULE, False, project(workflow), BOT)
     assert failing(findings) == [
-        "OPS / Task: transition Awaiting Approval -> Done "
-        "(report_outcome: approved through the callback)"
+        "OPS / Task: transition Approved -> Done (report_outcome: approved in Jira)"
     ]
     fix = next(f.fix for f in findings if f.fails)
-    assert "in workflow 'Ops workflow' add a transition from Awaiting Approval to Done" in fix
+    assert "in workflow 'Ops workflow' add a transition from Approved to Done" in fix
+
+
+def test_a_missing_optional_transition_is_advice_not_a_failure() -> None:
+    workflow = SiteWorkflow(
+        "Ops workflow",
+        (
+            *(WorkflowTransition(s, s) for s in STATUSES if s != "Done"),
+            WorkflowTransition("Complete", "Done", ("Approved",)),
+        ),
+    )
+    findings = check_project(RULE, False, project(workflow), BOT)
+    assert failing(findings) == []
+    advice = [f for f in findings if f.outcome is Outcome.OPTIONAL]
+    assert [f.requirement.split(" (")[0] for f in advice] == [
+        "OPS / Task: transition Awaiting Approval -> Done"
+    ]
+    assert "without it Jira is told by comment" in advice[0].fix
 
 
 def test_a_missing_status_names_its_setting() -> None:

@@ -16,6 +16,7 @@ from jira_workflow.domain.requests import (
     MAX_DESCRIPTION_LENGTH,
     MAX_SUMMARY_LENGTH,
     JiraRequest,
+    RequiredFields,
     is_auto_approved,
     validation_problems,
 )
@@ -31,12 +32,13 @@ VALID = JiraRequest(
 )
 PROJECTS = ("OPS", "IT")
 TYPES = ("Service Request", "Task")
+DESCRIBED = RequiredFields.parse("summary,description")
 
 # ---- validation_problems ---------------------------------------------------------------
 
 
 def test_valid_request_has_no_problems() -> None:
-    assert validation_problems(VALID, PROJECTS, TYPES) == []
+    assert validation_problems(VALID, PROJECTS, TYPES, DESCRIBED) == []
 
 
 @pytest.mark.parametrize(
@@ -56,7 +58,7 @@ def test_valid_request_has_no_problems() -> None:
     ],
 )
 def test_each_invalid_field_is_named(change: dict[str, Any], problem: str) -> None:
-    problems = validation_problems(replace(VALID, **change), PROJECTS, TYPES)
+    problems = validation_problems(replace(VALID, **change), PROJECTS, TYPES, DESCRIBED)
 
     assert len(problems) == 1
     assert problem in problems[0]
@@ -66,13 +68,58 @@ def test_lengths_at_the_limit_are_valid() -> None:
     request = replace(
         VALID, summary="s" * MAX_SUMMARY_LENGTH, description="d" * MAX_DESCRIPTION_LENGTH
     )
-    assert validation_problems(request, PROJECTS, TYPES) == []
+    assert validation_problems(request, PROJECTS, TYPES, DESCRIBED) == []
 
 
 def test_every_problem_is_reported_at_once() -> None:
     request = replace(VALID, summary="", description="", project_key="HR", issue_type="Bug")
 
-    assert len(validation_problems(request, PROJECTS, TYPES)) == 4
+    assert len(validation_problems(request, PROJECTS, TYPES, DESCRIBED)) == 4
+
+
+def test_by_default_a_request_without_description_is_valid() -> None:
+    assert validation_problems(replace(VALID, description=""), PROJECTS, TYPES) == []
+
+
+def test_required_fields_apply_per_project_and_issue_type() -> None:
+    rules = RequiredFields.parse("OPS/Service Request=summary,description;*=summary")
+    bare = replace(VALID, description="")
+
+    problems = validation_problems(bare, PROJECTS, TYPES, rules)
+    assert problems == ["the issue has no description, which OPS/Service Request requests need"]
+    assert validation_problems(replace(bare, issue_type="Task"), PROJECTS, TYPES, rules) == []
+    assert validation_problems(replace(bare, project_key="IT"), PROJECTS, TYPES, rules) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "project", "issue_type", "required"),
+    [
+        ("summary", "OPS", "Task", ("summary",)),
+        ("OPS=labels;*/Task=priority;*=summary", "OPS", "Task", ("labels",)),
+        ("OPS=labels;*/Task=priority;*=summary", "IT", "Task", ("priority",)),
+        ("OPS=labels;*/Task=priority;*=summary", "IT", "Bug", ("summary",)),
+        ("OPS/Task=Summary , Description", "OPS", "Task", ("summary", "description")),
+        ("OPS/Task=description", "IT", "Task", ()),
+        ("*=", "OPS", "Task", ()),
+    ],
+)
+def test_the_most_specific_required_fields_rule_wins(
+    text: str, project: str, issue_type: str, required: tuple[str, ...]
+) -> None:
+    assert RequiredFields.parse(text).for_request(project, issue_type) == required
+
+
+@pytest.mark.parametrize("text", ["", ";", "=summary", "*=colour", "OPS=summary;OPS=labels"])
+def test_unreadable_required_fields_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="required-fields"):
+        RequiredFields.parse(text)
+
+
+def test_required_fields_print_as_they_parse() -> None:
+    text = "OPS/Service Request=summary,description;*/Task=labels;*=summary"
+
+    assert str(RequiredFields.parse(text)) == text
+    assert RequiredFields.parse(str(RequiredFields())) == RequiredFields()
 
 
 def test_empty_allow_lists_accept_any_project_and_type() -> None:

@@ -31,6 +31,19 @@ def test_empty_environment_gives_the_documented_defaults() -> None:
     assert settings.trigger.approval_pending_status == ""
     assert settings.trigger.done_status == ""
     assert settings.trigger.failed_status == ""
+    # A plain Jira issue, created without a description, is a valid request.
+    assert settings.required_fields.for_request("OPS", "Task") == ("summary",)
+
+
+def test_required_fields_are_read_per_project_and_issue_type() -> None:
+    settings = Settings.from_env(
+        {"REQUIRED_FIELDS": "OPS/Service Request=summary,description; OPS=summary,priority;*="}
+    )
+
+    rules = settings.required_fields
+    assert rules.for_request("OPS", "Service Request") == ("summary", "description")
+    assert rules.for_request("OPS", "Task") == ("summary", "priority")
+    assert rules.for_request("IT", "Task") == ()
 
 
 def test_values_are_read_from_their_variables() -> None:
@@ -100,6 +113,10 @@ def test_issue_types_keep_inner_spaces() -> None:
         ("RECONCILE_LOOKBACK_HOURS", "0"),
         ("RECONCILE_LOOKBACK_HOURS", "721"),
         ("RECONCILE_LOOKBACK_HOURS", "1.5"),
+        ("REQUIRED_FIELDS", "summary,colour"),
+        ("REQUIRED_FIELDS", "=summary"),
+        ("REQUIRED_FIELDS", "*=summary;*=description"),
+        ("REQUIRED_FIELDS", " ; "),
     ],
 )
 def test_bad_value_raises_value_error_naming_the_variable(name: str, value: str) -> None:
@@ -170,6 +187,7 @@ def test_each_environment_name_reaches_its_field() -> None:
         "HTTP_TIMEOUT_SECONDS": "17",
         "SECRETS_MAX_AGE_SECONDS": "19",
         "RECONCILE_LOOKBACK_HOURS": "23",
+        "REQUIRED_FIELDS": "OPS/Task=summary,labels",
     }
     env = {name: numeric.get(name, f"value-of-{name}") for name in Settings.environment_names()}
 

@@ -30,7 +30,12 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from jira_workflow.adapters.adf import adf_to_text, text_to_adf
 from jira_workflow.deadline import RemainingSeconds, unbounded
-from jira_workflow.domain.errors import JiraIssueNotFound, JiraRequestRejected, JiraUnavailable
+from jira_workflow.domain.errors import (
+    JiraIssueNotFound,
+    JiraRequestRejected,
+    JiraTransitionUnavailable,
+    JiraUnavailable,
+)
 from jira_workflow.domain.trigger import is_status_item
 
 logger = logging.getLogger(__name__)
@@ -287,7 +292,7 @@ class JiraClient:
         chosen = next((t for t in transitions if t.matches(name)), None)
         if chosen is None:
             available = ", ".join(f"{t.name} -> {t.to_status}" for t in transitions) or "none"
-            raise JiraRequestRejected(
+            raise JiraTransitionUnavailable(
                 f"{issue_key} has no transition named or leading to {name!r} "
                 f"from {current!r}; available: {available}"
             )

@@ -65,6 +65,10 @@ class JiraIssueNotFound(JiraRequestRejected):
     """Jira answered 404 for the issue."""
 
 
+class JiraTransitionUnavailable(JiraRequestRejected):
+    """The issue's workflow has no transition to the wanted status from where it is."""
+
+
 # ---- API-facing: mapped to HTTP status codes ---------------------------------------
 
 

@@ -63,18 +63,92 @@ class JiraRequest:
 MAX_SUMMARY_LENGTH = 255
 MAX_DESCRIPTION_LENGTH = 32_000
 
+# The request fields a rule may require, and how each one reads off a request.
+REQUIRABLE_FIELDS: dict[str, str] = {
+    "summary": "summary",
+    "description": "description",
+    "reporter": "reporter",
+    "priority": "priority",
+    "labels": "labels",
+}
+ANY = "*"
+
+
+@dataclass(frozen=True)
+class RequiredFields:
+    """Which fields a request must have, per project and issue type.
+
+    Written as `;`-separated rules `SCOPE=field,field`, where SCOPE is `PROJECT/Issue type`,
+    `PROJECT`, `*/Issue type` or `*`; a rule without `SCOPE=` is the `*` rule. The most
+    specific scope wins (project and type, then project, then type, then `*`):
+
+        "summary"                                    every request needs a summary
+        "OPS/Service Request=summary,description;*=summary"
+    """
+
+    rules: tuple[tuple[str, str, tuple[str, ...]], ...] = ((ANY, ANY, ("summary",)),)
+
+    @classmethod
+    def parse(cls, text: str) -> RequiredFields:
+        """The rules `text` states; ValueError naming the first part that does not parse."""
+        rules: list[tuple[str, str, tuple[str, ...]]] = []
+        seen: set[tuple[str, str]] = set()
+        for part in (p.strip() for p in text.split(";")):
+            if not part:
+                continue
+            scope, _, listed = part.partition("=") if "=" in part else (ANY, "", part)
+            project, _, issue_type = scope.partition("/")
+            project, issue_type = project.strip(), issue_type.strip() or ANY
+            names = tuple(name.strip().lower() for name in listed.split(",") if name.strip())
+            if not project or any(name not in REQUIRABLE_FIELDS for name in names):
+                raise ValueError(f"cannot read required-fields rule {part!r}")
+            if (project, issue_type) in seen:
+                raise ValueError(f"required-fields rule {part!r} repeats a scope")
+            seen.add((project, issue_type))
+            rules.append((project, issue_type, names))
+        if not rules:
+            raise ValueError("no required-fields rule given")
+        return cls(rules=tuple(rules))
+
+    def __str__(self) -> str:
+        """The rules in the syntax `parse` reads."""
+        return ";".join(
+            f"{p}/{t}={','.join(names)}" if t != ANY else f"{p}={','.join(names)}"
+            for p, t, names in self.rules
+        )
+
+    def for_request(self, project_key: str, issue_type: str) -> tuple[str, ...]:
+        """The fields required of a request in that project with that issue type."""
+        ranked = {(p, t): names for p, t, names in self.rules}
+        for scope in (
+            (project_key, issue_type),
+            (project_key, ANY),
+            (ANY, issue_type),
+            (ANY, ANY),
+        ):
+            if scope in ranked:
+                return ranked[scope]
+        return ()
+
 
 def validation_problems(
-    request: JiraRequest, allowed_projects: tuple[str, ...], allowed_types: tuple[str, ...]
+    request: JiraRequest,
+    allowed_projects: tuple[str, ...],
+    allowed_types: tuple[str, ...],
+    required: RequiredFields | None = None,
 ) -> list[str]:
     """Every reason the request cannot be worked on; empty when it is valid."""
     problems = []
-    if not request.summary.strip():
-        problems.append("the issue has no summary")
+    rules = required or RequiredFields()
+    for name in rules.for_request(request.project_key, request.issue_type):
+        value = getattr(request, REQUIRABLE_FIELDS[name])
+        if not (value.strip() if isinstance(value, str) else value):
+            problems.append(
+                f"the issue has no {name}, which {request.project_key}/{request.issue_type} "
+                "requests need"
+            )
     if len(request.summary) > MAX_SUMMARY_LENGTH:
         problems.append(f"the summary is longer than {MAX_SUMMARY_LENGTH} characters")
-    if not request.description.strip():
-        problems.append("the issue has no description: say what is requested and why")
     if len(request.description) > MAX_DESCRIPTION_LENGTH:
         problems.append(f"the description is longer than {MAX_DESCRIPTION_LENGTH} characters")
     if allowed_projects and request.project_key not in allowed_projects:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
+from jira_workflow.domain.requests import RequiredFields
 from jira_workflow.domain.trigger import TriggerRule
 
 Parsed = TypeVar("Parsed")
@@ -50,6 +51,13 @@ def _positive_number(raw: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise _Invalid
     return value
+
+
+def _required_fields(raw: str) -> RequiredFields:
+    try:
+        return RequiredFields.parse(raw)
+    except ValueError:
+        raise _Invalid from None
 
 
 def _variable(name: str, default: Parsed, parse: Callable[[str], Parsed]) -> Any:
@@ -123,6 +131,10 @@ class Settings:
     secrets_max_age_seconds: int = _variable("SECRETS_MAX_AGE_SECONDS", 300, _integer(0))
     # 30 days at most: a longer window is a backfill, an operator's decision, not a schedule's.
     reconcile_lookback_hours: int = _variable("RECONCILE_LOOKBACK_HOURS", 24, _integer(1, 720))
+    # A plain Jira issue (no description) is a valid request unless a rule says otherwise.
+    required_fields: RequiredFields = _variable(  # noqa: RUF009 - frozen, so shared safely
+        "REQUIRED_FIELDS", RequiredFields(), _required_fields
+    )
     trigger: TriggerSettings = field(default_factory=TriggerSettings)
 
     @classmethod

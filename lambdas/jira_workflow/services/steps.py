@@ -14,6 +14,7 @@ from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.domain import messages
 from jira_workflow.domain.errors import (
     InvalidRequest,
+    JiraTransitionUnavailable,
     JiraUnavailable,
     WorkflowError,
     workflow_error_names,
@@ -37,6 +38,10 @@ from jira_workflow.models.tasks import (
 from jira_workflow.observability import count, logger
 
 AUTO_APPROVER = "auto-approval"
+# Outcomes a late failure (telling Jira, say) must not turn into FAILED.
+OUTCOMES_REACHED = frozenset(
+    {RequestState.FULFILLED, RequestState.REJECTED, RequestState.APPROVAL_TIMED_OUT}
+)
 # The token outlives the approval window a little, so a late decision finds it and is
 # told 410 by Step Functions rather than 404 by us.
 TOKEN_GRACE_SECONDS = 3600
@@ -75,7 +80,9 @@ class WorkflowSteps:
         if request.issue_key != task.issue_key:
             raise InvalidRequest(f"payload describes {request.issue_key}, not {task.issue_key}")
         trigger = self._settings.trigger
-        problems = validation_problems(request, trigger.project_keys, trigger.issue_types)
+        problems = validation_problems(
+            request, trigger.project_keys, trigger.issue_types, self._settings.required_fields
+        )
         if problems:
             raise InvalidRequest("; ".join(problems))
         key = self._artifacts.put_json(
@@ -149,7 +156,7 @@ class WorkflowSteps:
         )
         trigger = self._settings.trigger
         if trigger.approval_pending_status:
-            self._jira().transition_to(task.issue_key, trigger.approval_pending_status)
+            self._move_issue(task.issue_key, trigger.approval_pending_status)
         text = messages.approval_needed(
             task.issue_key,
             trigger.approve_status,
@@ -201,7 +208,7 @@ class WorkflowSteps:
         self._table.update(task.issue_key, task.execution_name, self._now(), state=state)
         self._comment_once(task, "outcome_comment_at", text)
         if status:
-            self._jira().transition_to(task.issue_key, status)
+            self._move_issue(task.issue_key, status)
         logger.info("outcome reported", extra={"outcome": task.outcome})
         return {"outcome": task.outcome, "state": state.value}
 
@@ -209,6 +216,23 @@ class WorkflowSteps:
 
     def record_failure(self, task: FailureInput) -> dict[str, Any]:
         reason = failure_reason(task.error, task.cause)
+        record = self._table.get(task.issue_key)
+        if (
+            record is not None
+            and record.execution_name == task.execution_name
+            and record.state in OUTCOMES_REACHED
+        ):
+            # The outcome stands (fulfilled once is fulfilled); only telling Jira failed.
+            logger.error(
+                "outcome reached but not reported",
+                extra={
+                    "state": record.state.value,
+                    "error": task.error,
+                    "cause": task.cause[:4000],
+                },
+            )
+            count("OutcomeReportsFailed")
+            return {"state": record.state.value, "error": task.error}
         # The full cause, for operators; people get `reason` (no AWS identifiers).
         logger.error("request failed", extra={"error": task.error, "cause": task.cause[:4000]})
         self._table.update(
@@ -221,10 +245,26 @@ class WorkflowSteps:
         count("RequestsFailed")
         self._comment_once(task, "failure_comment_at", messages.failed(reason))
         if self._settings.trigger.failed_status:
-            self._jira().transition_to(task.issue_key, self._settings.trigger.failed_status)
+            self._move_issue(task.issue_key, self._settings.trigger.failed_status)
         return {"state": RequestState.FAILED.value, "error": task.error}
 
     # ---- shared ---------------------------------------------------------------------
+
+    def _move_issue(self, issue_key: str, status: str) -> bool:
+        """Move the issue to `status` if its workflow allows that from where it is.
+
+        The workflow is Jira's to define (docs/runbooks/configure-jira.md): where it has no
+        such transition, the comment already posted is how people are told, and the
+        request's outcome stands.
+        """
+        try:
+            return self._jira().transition_to(issue_key, status)
+        except JiraTransitionUnavailable as exc:
+            logger.warning(
+                "jira transition not available", extra={"status": status, "reason": str(exc)}
+            )
+            count("JiraTransitionsUnavailable")
+            return False
 
     def _comment_once(self, task: Any, marker: str, text: str) -> None:
         """Post at most once per execution and marker, even when the task is retried."""

@@ -201,6 +201,15 @@ class RestApi:
         chosen = next((t for t in available if t.id == wanted), None)
         if chosen is None:
             return 400, rest.errors(f"Transition id '{wanted}' is not valid for this issue.")
+        # Jira refuses a field the transition's screen does not have, naming each one.
+        off_screen = {
+            name: f"Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."
+            for section in ("fields", "update")
+            for name in (body.get(section) or {})
+            if name not in chosen.screen_fields
+        }
+        if off_screen:
+            return 400, {"errorMessages": [], "errors": off_screen}
         self.store.move(issue, chosen.to_status, self.api_user)
         return 204, None
 

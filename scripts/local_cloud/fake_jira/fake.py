@@ -146,9 +146,19 @@ class FakeJira:
         return issue.key
 
     def transition(self, issue_key: str, to_status: str, actor: str = "Bob Approver") -> None:
-        """Move the issue as a person in the UI would; fires `jira:issue_updated`."""
+        """Move the issue as a person in the UI would; fires `jira:issue_updated`.
+
+        Only along the workflow, as in Jira: ValueError when no transition leads from the
+        issue's status to `to_status`.
+        """
         with self.store.lock:
-            self.store.move(self.store.issue(issue_key), to_status, self.user(actor))
+            issue = self.store.issue(issue_key)
+            if self.store.workflow.leading_to(issue.status, to_status) is None:
+                raise ValueError(
+                    f"{issue_key}: the workflow has no transition from {issue.status!r} "
+                    f"to {to_status!r}"
+                )
+            self.store.move(issue, to_status, self.user(actor))
 
     def status(self, issue_key: str) -> str:
         with self.store.lock:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,9 +26,21 @@ DEFAULT_STATUSES: tuple[str, ...] = (
     "Done",
     "Failed",
 )
+# (name, from statuses, to status): the transitions docs/runbooks/configure-jira.md
+# prescribes, and only those, so code that assumes more (Submitted > Done) fails here as
+# it would in a real project. "Submit" is how the project's own issues reach the trigger
+# status, which the runbook leaves to the project.
+RUNBOOK_TRANSITIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("Submit", ("To Do",), "Submitted"),
+    ("Request approval", ("Submitted",), "Awaiting Approval"),
+    ("Approve", ("Awaiting Approval",), "Approved"),
+    ("Reject", ("Awaiting Approval",), "Rejected"),
+    ("Complete", ("Approved",), "Done"),
+    ("Fail", ("Approved", "Awaiting Approval"), "Failed"),
+)
 # Global transitions (available from every status but their own target), as in a
-# simple team-managed Jira workflow.
-DEFAULT_TRANSITIONS: tuple[tuple[str, str], ...] = (
+# simple team-managed Jira workflow: `Workflow.build(DEFAULT_STATUSES, GLOBAL_TRANSITIONS)`.
+GLOBAL_TRANSITIONS: tuple[tuple[str, str], ...] = (
     ("Submit", "Submitted"),
     ("Request approval", "Awaiting Approval"),
     ("Approve", "Approved"),
@@ -43,6 +55,8 @@ DEFAULT_ISSUE_TYPES: tuple[str, ...] = ("Service Request", "Task", "Bug")
 DEFAULT_BOT_PERMISSIONS: frozenset[str] = frozenset(
     {"BROWSE_PROJECTS", "ADD_COMMENTS", "TRANSITION_ISSUES", "VIEW_READONLY_WORKFLOW"}
 )
+# A transition as `Workflow.build` takes it: (name, to) is global, (name, from, to) is not.
+TransitionSpec = tuple[str, str] | tuple[str, Sequence[str], str]
 ISSUE_CREATED = "jira:issue_created"
 ISSUE_UPDATED = "jira:issue_updated"
 
@@ -66,16 +80,19 @@ class Transition:
     id: str
     name: str
     to_status: str
-    # Empty: a global transition (from any status); else the statuses it starts from.
+    # Empty: a global transition, available from every status but its target.
     from_statuses: tuple[str, ...] = ()
+    # The fields on the transition's screen: a POST that sets any other field is refused.
+    screen_fields: tuple[str, ...] = ()
 
     @property
     def is_global(self) -> bool:
         return not self.from_statuses
 
-
-# (name, to) is a global transition; (name, to, from statuses) a directed one.
-TransitionSpec = tuple[str, str] | tuple[str, str, Sequence[str]]
+    def available_from(self, status: str) -> bool:
+        if self.from_statuses:
+            return status in self.from_statuses
+        return status != self.to_status
 
 
 @dataclass
@@ -86,39 +103,48 @@ class Workflow:
 
     @classmethod
     def default(cls) -> Workflow:
-        return cls.build(DEFAULT_STATUSES, DEFAULT_TRANSITIONS)
+        """The workflow the configure-jira runbook prescribes."""
+        return cls.build(DEFAULT_STATUSES, RUNBOOK_TRANSITIONS)
 
     @classmethod
     def build(
         cls,
         statuses: Sequence[str],
         transitions: Iterable[TransitionSpec],
+        screens: Mapping[str, Sequence[str]] | None = None,
         name: str = "Request workflow",
     ) -> Workflow:
-        built = tuple(
-            Transition(
-                id=str(11 + 10 * i),
-                name=spec[0],
-                to_status=spec[1],
-                from_statuses=tuple(spec[2]) if len(spec) == 3 else (),
+        """A workflow of these statuses; `screens` names each screened transition's fields."""
+        built = []
+        for i, spec in enumerate(transitions):
+            froms: tuple[str, ...] = ()
+            if len(spec) == 2:
+                label, to = spec[0], spec[1]
+            else:
+                label, froms, to = spec[0], tuple(spec[1]), spec[2]
+            built.append(
+                Transition(
+                    id=str(11 + 10 * i),
+                    name=label,
+                    to_status=to,
+                    from_statuses=tuple(froms),
+                    screen_fields=tuple((screens or {}).get(label, ())),
+                )
             )
-            for i, spec in enumerate(transitions)
-        )
-        named = {t.to_status for t in built} | {s for t in built for s in t.from_statuses}
-        unknown = named - set(statuses)
+        unknown = {s for t in built for s in (t.to_status, *t.from_statuses)} - set(statuses)
         if unknown:
             raise ValueError(f"transitions lead to unknown statuses: {sorted(unknown)}")
-        return cls(statuses=tuple(statuses), transitions=built, name=name)
+        return cls(statuses=tuple(statuses), transitions=tuple(built), name=name)
 
     def status_id(self, name: str) -> str:
         return str(10000 + self.statuses.index(name))
 
     def available_from(self, status: str) -> list[Transition]:
-        return [
-            t
-            for t in self.transitions
-            if t.to_status != status and (t.is_global or status in t.from_statuses)
-        ]
+        return [t for t in self.transitions if t.available_from(status)]
+
+    def leading_to(self, status: str, to_status: str) -> Transition | None:
+        """The transition a person would take from `status` to `to_status`, if any."""
+        return next((t for t in self.available_from(status) if t.to_status == to_status), None)
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ def transition_json(transition: Transition, workflow: Workflow) -> dict[str, Any
     return {
         "id": transition.id,
         "name": transition.name,
-        "hasScreen": False,
+        "hasScreen": bool(transition.screen_fields),
         "isGlobal": transition.is_global,
         "isInitial": False,
         "isAvailable": True,

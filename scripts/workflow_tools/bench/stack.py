@@ -204,14 +204,14 @@ class PathPlan:
     name: str
     risk_label: str
     decision: str | None  # None: no human decision on this path
-    described: bool = True  # False: the issue has no description, so validation fails
+    valid: bool = True  # False: the issue has no summary, so validation fails
 
 
 PATHS = (
     PathPlan("happy (approved)", HIGH_RISK, "approved"),
     PathPlan("rejected", HIGH_RISK, "rejected"),
     PathPlan("auto-approved", LOW_RISK, None),
-    PathPlan("failed (invalid)", HIGH_RISK, None, described=False),
+    PathPlan("failed (invalid)", HIGH_RISK, None, valid=False),
 )
 
 
@@ -224,9 +224,9 @@ def count_path(
 ) -> PathCounts:
     key = target.jira.create_issue(
         "OPS",
-        f"Bench {plan.name}",
+        f"Bench {plan.name}" if plan.valid else "",
         status="Submitted",
-        description="Needed for the benchmark." if plan.described else "",
+        description="Needed for the benchmark.",
         labels=[plan.risk_label],
         notify=False,
     )

@@ -34,6 +34,9 @@ class Outcome(StrEnum):
     MISSING = "MISSING"
     UNKNOWN = "UNKNOWN"  # could not be read: not proven, so it fails like MISSING
     MANUAL = "MANUAL"  # no REST v3 operation can check it: a person compares by hand
+    # A transition the workflow uses when it exists; without it Jira is told by comment and
+    # the issue keeps its status (docs/runbooks/configure-jira.md): advice, not a failure.
+    OPTIONAL = "OPTIONAL"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Move:
     from_status: str
     to_status: str
     why: str
+    # Required: the runbook's workflow has it and people rely on the status following.
+    required: bool = True
 
 
 _PERMISSION_NAMES = {
@@ -84,35 +89,45 @@ def required_moves(rule: TriggerRule, auto_approve: bool) -> list[Move]:
     moves: list[Move] = []
     if pending:
         moves.append(Move(start, pending, "request_approval: a new request waits for approval"))
+    moves.append(Move(waiting, approved, "people approve in Jira"))
+    moves.append(Move(waiting, rejected, "people reject in Jira; report_outcome: rejected"))
     if rule.done_status:
         moves.append(Move(approved, rule.done_status, "report_outcome: approved in Jira"))
         moves.append(
-            Move(waiting, rule.done_status, "report_outcome: approved through the callback")
+            Move(waiting, rule.done_status, "report_outcome: approved through the callback", False)
         )
         if auto_approve:
-            moves.append(Move(start, rule.done_status, "report_outcome: auto-approved"))
-    moves.append(Move(waiting, rejected, "report_outcome: rejected through the callback"))
+            moves.append(Move(start, rule.done_status, "report_outcome: auto-approved", False))
     if rule.failed_status:
+        moves.append(Move(approved, rule.failed_status, "record_failure: fulfilment failed"))
         for where, when in (
             (start, "a step before approval failed"),
             (waiting, "approval or a callback-approved fulfilment failed"),
-            (approved, "fulfilment or its report failed"),
             (rejected, "reporting a rejection failed"),
         ):
-            moves.append(Move(where, rule.failed_status, f"record_failure: {when}"))
+            moves.append(Move(where, rule.failed_status, f"record_failure: {when}", False))
     return _distinct(moves)
 
 
 def _distinct(moves: Sequence[Move]) -> list[Move]:
     """One move per (from, to), with every reason; a move into its own status is no move."""
-    merged: dict[tuple[str, str], list[str]] = {}
+    merged: dict[tuple[str, str], Move] = {}
     for move in moves:
         if move.from_status.casefold() == move.to_status.casefold():
             continue
         key = (move.from_status.casefold(), move.to_status.casefold())
-        merged.setdefault(key, [move.from_status, move.to_status])
-        merged[key].append(move.why)
-    return [Move(v[0], v[1], "; ".join(v[2:])) for v in merged.values()]
+        seen = merged.get(key)
+        merged[key] = (
+            move
+            if seen is None
+            else Move(
+                seen.from_status,
+                seen.to_status,
+                f"{seen.why}; {move.why}",
+                seen.required or move.required,
+            )
+        )
+    return list(merged.values())
 
 
 def check_site(
@@ -233,15 +248,21 @@ def _check_issue_type(
         return findings
     for move in required_moves(rule, auto_approve):
         ok = workflow.can_move(move.from_status, move.to_status)
+        missing = Outcome.MISSING if move.required else Outcome.OPTIONAL
+        add = (
+            f"in workflow {workflow.name!r} add a transition from {move.from_status} to "
+            f"{move.to_status} (or let any status move to {move.to_status}); {bot} must be "
+            "allowed to perform it"
+        )
         findings.append(
             Finding(
                 f"{where}: transition {move.from_status} -> {move.to_status} ({move.why})",
-                Outcome.OK if ok else Outcome.MISSING,
+                Outcome.OK if ok else missing,
                 ""
                 if ok
-                else f"in workflow {workflow.name!r} add a transition from "
-                f"{move.from_status} to {move.to_status} (or let any status move to "
-                f"{move.to_status}); {bot} must be allowed to perform it",
+                else add
+                if move.required
+                else f"without it Jira is told by comment and the issue keeps its status; {add}",
             )
         )
     return findings

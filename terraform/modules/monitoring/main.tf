@@ -210,6 +210,12 @@ locals {
       stat    = "Sum"
     },
     {
+      # Jira told by comment only: the project's workflow lacks a transition, or telling it failed after the outcome.
+      title   = "Reporting to Jira (Powertools metrics)"
+      metrics = [for m in ["JiraTransitionsUnavailable", "OutcomeReportsFailed"] : [var.metrics_namespace, m, "service", var.service_name]]
+      stat    = "Sum"
+    },
+    {
       title   = "Lambda errors"
       metrics = [for name in values(var.function_names) : ["AWS/Lambda", "Errors", "FunctionName", name]]
       stat    = "Sum"

@@ -1,0 +1,68 @@
+"""Jira Cloud's own payload shapes (tests/fixtures/jira_webhooks) through the webhook."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from jira_workflow.handlers import validate_request, webhook
+from tests.functional.conftest import Workflow, signed_headers
+from tests.support.jira_webhook_fixtures import EXPECTED, FIXTURES, STARTED
+from tests.support.lambda_events import FakeLambdaContext, api_event, response_json
+
+
+def deliver(body: bytes, delivery_id: str) -> dict[str, Any]:
+    response: dict[str, Any] = webhook.handler(
+        api_event("POST", "/jira/webhook", body, signed_headers(body, delivery_id)),
+        FakeLambdaContext(),
+    )
+    return response
+
+
+def test_every_fixture_has_an_expected_outcome() -> None:
+    assert sorted(p.name for p in FIXTURES.glob("*.json")) == sorted(EXPECTED)
+    assert len(EXPECTED) >= 5
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(EXPECTED.items()))
+def test_jira_cloud_payload_reaches_its_expected_outcome(
+    workflow: Workflow, name: str, expected: str
+) -> None:
+    body = (FIXTURES / name).read_bytes()
+    issue_key = json.loads(body)["issue"]["key"]
+
+    response = deliver(body, f"fixture-{name}")
+
+    answer = response_json(response)
+    if expected == STARTED:
+        assert response["statusCode"] == 202, answer
+        assert workflow.record(issue_key)["state"] == "RECEIVED"
+        assert len(workflow.executions()) == 1
+    else:
+        assert response["statusCode"] == 200, answer
+        assert expected in answer["ignored"]
+        assert workflow.executions() == []
+
+
+def test_an_issue_created_without_description_is_a_valid_request(workflow: Workflow) -> None:
+    body = (FIXTURES / "issue_created_null_description.json").read_bytes()
+    assert json.loads(body)["issue"]["fields"]["description"] is None
+    started = response_json(deliver(body, "fixture-null-description"))
+    [execution] = workflow.executions()
+    execution_input = json.loads(
+        workflow.sfn.describe_execution(executionArn=execution["executionArn"])["input"]
+    )
+
+    result = validate_request.handler(
+        {
+            **execution_input,
+            "executionName": execution["name"],
+            "executionArn": started["executionArn"],
+        },
+        FakeLambdaContext(),
+    )
+
+    request = workflow.s3_json(result["requestKey"])
+    assert (request["issueKey"], request["description"]) == ("OPS-102", "")
