@@ -101,3 +101,10 @@ def test_every_package_is_installed_by_the_build_config() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     where = config["tool"]["setuptools"]["packages"]["find"]["where"]
     assert {ROOT / w for w in where} == set(SOURCE_ROOTS)
+
+
+def test_test_modules_have_unique_names() -> None:
+    # Test folders are not packages: two test_x.py in different tiers clash when one pytest
+    # run collects every tier.
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
