@@ -15,6 +15,7 @@ from jira_workflow.domain.errors import (
     JiraUnavailable,
 )
 from local_cloud.fake_jira.fake import FakeJira
+from local_cloud.fake_jira.model import DEFAULT_STATUSES, RUNBOOK_TRANSITIONS, Workflow
 
 EMAIL = "bot@acme.test"
 TOKEN = "fake-token-for-tests"
@@ -86,6 +87,9 @@ def test_get_issue_reads_every_field_the_workflow_uses(jira: FakeJira, client: J
 
 
 def test_changelog_shows_who_moved_the_issue_and_when(jira: FakeJira, client: JiraClient) -> None:
+    jira.workflow = Workflow.build(
+        DEFAULT_STATUSES, [*RUNBOOK_TRANSITIONS, ("Undo", ("Approved",), "Awaiting Approval")]
+    )
     key = jira.create_issue("OPS", "Laptop", status="Awaiting Approval")
     jira.transition(key, "Approved", actor="Bob Approver")
     jira.transition(key, "Awaiting Approval", actor="Undo Uma")

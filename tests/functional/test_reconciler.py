@@ -15,8 +15,15 @@ from jira_workflow.domain.errors import ReconcileIncomplete
 from jira_workflow.domain.requests import ApprovalDecision, Decision, RequestState
 from jira_workflow.handlers import reconciler
 from jira_workflow.services.reconcile import MAX_ISSUES_PER_RUN
+from local_cloud.fake_jira import model as fake_jira_model
 from tests.functional.conftest import Workflow
 from tests.support.lambda_events import FakeLambdaContext
+
+# A site whose workflow lets a decision be taken back (Approved -> Awaiting Approval).
+DECISIONS_CAN_BE_TAKEN_BACK = fake_jira_model.Workflow.build(
+    fake_jira_model.DEFAULT_STATUSES,
+    [*fake_jira_model.RUNBOOK_TRANSITIONS, ("Undo", ("Approved",), "Awaiting Approval")],
+)
 
 
 def reconcile() -> dict[str, Any]:
@@ -145,6 +152,7 @@ def test_pending_approval_already_decided_in_jira_is_completed(
 def test_decision_takes_the_last_move_into_the_decided_status(
     workflow: Workflow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    workflow.jira.workflow = DECISIONS_CAN_BE_TAKEN_BACK
     key = workflow.awaiting_approval()
     workflow.jira.drop_next_deliveries(3)
     workflow.jira.transition(key, "Approved", actor="First Fran")

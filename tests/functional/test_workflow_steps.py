@@ -329,6 +329,8 @@ def test_a_comment_that_reached_a_slow_jira_is_not_posted_again_by_the_retry(
     workflow: Workflow,
 ) -> None:
     validated(workflow)
+    workflow.jira.transition("OPS-1", "Awaiting Approval")
+    workflow.jira.transition("OPS-1", "Approved")  # approved in Jira: Approved -> Done exists
     workflow.jira.set_latency(1.5)  # the comment is applied after the client stopped reading
 
     with pytest.raises(JiraUnavailable):

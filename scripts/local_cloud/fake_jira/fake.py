@@ -92,6 +92,12 @@ class FakeJira:
     def workflow(self) -> Workflow:
         return self.store.workflow
 
+    @workflow.setter
+    def workflow(self, workflow: Workflow) -> None:
+        """Switch the site's workflow, as an admin would (existing statuses must remain)."""
+        with self.store.lock:
+            self.store.workflow = workflow
+
     @property
     def response_problems(self) -> list[str]:
         """What the fake answered that the spec does not allow: tests assert it is empty."""
