@@ -246,6 +246,11 @@ class ApiGatewayFront:
         self.account_id = account_id
         self.region = region
         self.invoke = invoke or self._invoke_moto_function
+        # Lambda runs each invocation in an environment of its own; here every function shares
+        # one process, and Powertools keeps the event being resolved on its router *class*
+        # (BaseRouter.current_event), so two API invocations at once could read each other's
+        # request. They take turns; the AWS calls they make still run concurrently.
+        self._invocation_turn = threading.Lock()
         self._server: BaseWSGIServer = make_threaded_server(host, port, self.wsgi_app)
         self._thread: threading.Thread | None = None
 
@@ -290,7 +295,8 @@ class ApiGatewayFront:
         if match.route.function_arn is None:
             return gateway_error(500, "Internal server error")
         event = proxy_event(request, match, source_ip)
-        payload, errored = self.invoke(match.route.function_arn, event)
+        with self._invocation_turn:
+            payload, errored = self.invoke(match.route.function_arn, event)
         if errored:
             return gateway_error(502, "Internal server error")
         try:
