@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from jira_workflow.adapters.adf import adf_to_text, text_to_adf
 from local_cloud.fake_jira import adf as fake_jira_adf
 from local_cloud.fake_jira.adf import adf_problems
+from tests.support.adf_samples import NESTED_DOCUMENT, NESTED_TEXT
 
 
 def test_text_becomes_one_paragraph_per_line() -> None:
@@ -33,34 +34,7 @@ def test_empty_text_is_still_a_valid_document() -> None:
 
 
 def test_adf_to_text_reads_nested_blocks_and_hard_breaks() -> None:
-    doc = {
-        "type": "doc",
-        "version": 1,
-        "content": [
-            {"type": "heading", "content": [{"type": "text", "text": "Title"}]},
-            {
-                "type": "paragraph",
-                "content": [
-                    {"type": "text", "text": "one"},
-                    {"type": "hardBreak"},
-                    {"type": "text", "text": "two "},
-                    {"type": "mention", "attrs": {"text": "@Bob"}},
-                ],
-            },
-            {
-                "type": "bulletList",
-                "content": [
-                    {
-                        "type": "listItem",
-                        "content": [
-                            {"type": "paragraph", "content": [{"type": "text", "text": "x"}]}
-                        ],
-                    }
-                ],
-            },
-        ],
-    }
-    assert adf_to_text(doc) == "Title\none\ntwo @Bob\nx"
+    assert adf_to_text(NESTED_DOCUMENT) == NESTED_TEXT
 
 
 def test_adf_to_text_tolerates_null_and_plain_strings() -> None:

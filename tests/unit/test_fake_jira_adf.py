@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from local_cloud.fake_jira.adf import adf_problems, adf_to_text, text_to_adf
+from tests.support.adf_samples import NESTED_DOCUMENT, NESTED_TEXT
 
 
 def test_adf_problems_names_what_is_wrong() -> None:
@@ -46,34 +47,7 @@ def test_blank_lines_become_empty_paragraphs_not_empty_text_nodes() -> None:
 
 
 def test_adf_to_text_reads_nested_blocks_mentions_and_hard_breaks() -> None:
-    doc = {
-        "type": "doc",
-        "version": 1,
-        "content": [
-            {"type": "heading", "content": [{"type": "text", "text": "Title"}]},
-            {
-                "type": "paragraph",
-                "content": [
-                    {"type": "text", "text": "one"},
-                    {"type": "hardBreak"},
-                    {"type": "text", "text": "two "},
-                    {"type": "mention", "attrs": {"text": "@Bob"}},
-                ],
-            },
-            {
-                "type": "bulletList",
-                "content": [
-                    {
-                        "type": "listItem",
-                        "content": [
-                            {"type": "paragraph", "content": [{"type": "text", "text": "x"}]}
-                        ],
-                    }
-                ],
-            },
-        ],
-    }
-    assert adf_to_text(doc) == "Title\none\ntwo @Bob\nx"
+    assert adf_to_text(NESTED_DOCUMENT) == NESTED_TEXT
 
 
 def test_adf_to_text_reads_null_as_empty_and_v2_strings_as_they_are() -> None:
