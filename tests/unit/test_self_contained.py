@@ -20,7 +20,7 @@ def test_reading_a_sibling_folder_fails_the_test() -> None:
 
 
 def test_relative_escapes_are_caught_too() -> None:
-    assert outside_the_repository(str(REPO / ".." / "shared" / "x"), REPO)
+    assert outside_the_repository(str(REPO / ".." / "sibling-folder" / "x"), REPO)
     assert not outside_the_repository(str(REPO / "tests" / "conftest.py"), REPO)
     assert not outside_the_repository("/usr/lib/python3/os.py", REPO)
 
