@@ -6,6 +6,8 @@ locals {
   state_machine_name = "${local.name_prefix}-request-workflow"
   service_name       = "jira-workflow"
   metrics_namespace  = "JiraWorkflow" # Powertools metrics the handlers emit
+  # enable_vpc without subnet ids of one's own: module.network builds the private subnets.
+  create_network = var.enable_vpc && length(var.vpc_subnet_ids) == 0
 
   # Built from its name, not read from the resource: the webhook and reconciler need it in
   # their environment, and the state machine needs the task functions (a cycle otherwise).

@@ -74,6 +74,38 @@ module "secrets" {
 }
 
 ################################################################################
+# Network: private subnets for the functions, built here or brought by the caller
+################################################################################
+
+module "network" {
+  source = "./modules/network"
+  count  = local.create_network ? 1 : 0
+
+  name_prefix             = local.name_prefix
+  cidr_block              = var.network.cidr_block
+  availability_zone_count = var.network.availability_zone_count
+  nat_gateway_per_zone    = var.network.nat_gateway_per_zone
+  interface_endpoints     = var.network.interface_endpoints
+  kms_key_arn             = module.kms.key_arn
+  flow_log_retention_days = var.log_retention_days
+  flow_log_traffic_type   = var.network.flow_log_traffic_type
+}
+
+# Brought-in subnets: their route tables, so the plan (and preflight) shows where they lead.
+data "aws_route_table" "function_subnets" {
+  for_each = var.enable_vpc && !local.create_network ? toset(var.vpc_subnet_ids) : toset([])
+
+  subnet_id = each.key
+
+  lifecycle {
+    postcondition {
+      condition     = !anytrue([for route in self.routes : route.cidr_block == "0.0.0.0/0" && startswith(coalesce(route.gateway_id, "-"), "igw-")])
+      error_message = "Subnet ${each.key} routes 0.0.0.0/0 to an internet gateway: the functions need private subnets (a NAT gateway route)."
+    }
+  }
+}
+
+################################################################################
 # Functions, workflow, API, schedule
 ################################################################################
 
@@ -103,8 +135,8 @@ module "functions" {
   reserved_concurrency = var.lambda_reserved_concurrency
 
   enable_vpc             = var.enable_vpc
-  vpc_subnet_ids         = var.vpc_subnet_ids
-  vpc_security_group_ids = var.vpc_security_group_ids
+  vpc_subnet_ids         = local.create_network ? module.network[0].private_subnet_ids : var.vpc_subnet_ids
+  vpc_security_group_ids = local.create_network ? [module.network[0].function_security_group_id] : var.vpc_security_group_ids
 }
 
 module "workflow" {

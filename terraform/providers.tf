@@ -29,6 +29,7 @@ provider "aws" {
     budgets                = var.aws_endpoint_url
     cloudwatch             = var.aws_endpoint_url
     dynamodb               = var.aws_endpoint_url
+    ec2                    = var.aws_endpoint_url
     iam                    = var.aws_endpoint_url
     kms                    = var.aws_endpoint_url
     lambda                 = var.aws_endpoint_url

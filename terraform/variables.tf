@@ -128,30 +128,51 @@ variable "log_retention_days" {
 }
 
 variable "enable_vpc" {
-  description = "Place the functions in a VPC (vpc_subnet_ids, vpc_security_group_ids); they then need NAT or VPC endpoints."
+  description = "Place the functions in private subnets: this deployment's own network (module network), or vpc_subnet_ids and vpc_security_group_ids when given."
   type        = bool
   default     = false
 }
 
+variable "network" {
+  description = <<-EOT
+    The network built when enable_vpc and no vpc_subnet_ids are given (terraform/modules/network):
+    VPC range, zones, one NAT per zone or a shared one, the AWS services reached through
+    interface endpoints, and what the flow logs record.
+  EOT
+  type = object({
+    cidr_block              = optional(string, "10.40.0.0/16")
+    availability_zone_count = optional(number, 2)
+    nat_gateway_per_zone    = optional(bool, true)
+    interface_endpoints     = optional(list(string), ["secretsmanager", "states"])
+    flow_log_traffic_type   = optional(string, "ALL")
+  })
+  default = {}
+
+  validation {
+    condition     = var.network.availability_zone_count >= 2
+    error_message = "network.availability_zone_count must be at least 2: the functions stay up when one zone fails."
+  }
+}
+
 variable "vpc_subnet_ids" {
-  description = "Private subnet ids for the functions when enable_vpc."
+  description = "Bring your own network: private subnet ids (two zones or more) for the functions; each needs an explicit route table association, which must not route to an internet gateway. Empty: module network builds them."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = !var.enable_vpc || length(var.vpc_subnet_ids) > 0
-    error_message = "vpc_subnet_ids must list at least one subnet when enable_vpc is true."
+    condition     = length(var.vpc_subnet_ids) == 0 || length(var.vpc_subnet_ids) >= 2
+    error_message = "vpc_subnet_ids must list subnets in at least two availability zones (or none, to build the network)."
   }
 }
 
 variable "vpc_security_group_ids" {
-  description = "Security group ids for the functions when enable_vpc."
+  description = "Bring your own network: security group ids for the functions; given exactly when vpc_subnet_ids is."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = !var.enable_vpc || length(var.vpc_security_group_ids) > 0
-    error_message = "vpc_security_group_ids must list at least one security group when enable_vpc is true."
+    condition     = (length(var.vpc_security_group_ids) == 0) == (length(var.vpc_subnet_ids) == 0)
+    error_message = "vpc_security_group_ids and vpc_subnet_ids go together: give both (your own network) or neither (module network)."
   }
 }
 

@@ -4,7 +4,7 @@ aws_region  = "eu-west-1"
 
 allow_destroy_with_data  = false
 enable_s3_access_logging = true
-enable_vpc               = false # true + vpc_subnet_ids + vpc_security_group_ids where policy requires VPC placement
+enable_vpc               = true # functions in private subnets behind NAT (terraform/modules/network)
 enable_xray              = true
 
 jira_base_url        = "https://acme.atlassian.net" # your Jira Cloud site

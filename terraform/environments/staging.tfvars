@@ -4,7 +4,8 @@ aws_region  = "eu-west-1"
 
 allow_destroy_with_data  = false
 enable_s3_access_logging = true
-enable_vpc               = false # set true with vpc_subnet_ids / vpc_security_group_ids to mirror prod placement
+enable_vpc               = true # prod's network shape; one shared NAT gateway below keeps it cheap
+network                  = { nat_gateway_per_zone = false }
 enable_xray              = true
 
 jira_base_url        = "https://acme-sandbox.atlassian.net" # your Jira Cloud sandbox

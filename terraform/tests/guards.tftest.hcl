@@ -47,12 +47,67 @@ run "real_endpoints_required_without_mocks" {
   expect_failures = [terraform_data.deployment_guard]
 }
 
-run "vpc_needs_subnets" {
+run "own_subnets_need_security_groups" {
+  command = plan
+  variables {
+    enable_vpc     = true
+    vpc_subnet_ids = ["subnet-0aaa", "subnet-0bbb"]
+  }
+  expect_failures = [var.vpc_security_group_ids]
+}
+
+run "own_subnets_span_two_zones" {
+  command = plan
+  variables {
+    enable_vpc             = true
+    vpc_subnet_ids         = ["subnet-0aaa"]
+    vpc_security_group_ids = ["sg-0aaa"]
+  }
+  expect_failures = [var.vpc_subnet_ids]
+}
+
+run "built_network_spans_two_zones" {
   command = plan
   variables {
     enable_vpc = true
+    network    = { availability_zone_count = 1 }
   }
-  expect_failures = [var.vpc_subnet_ids, var.vpc_security_group_ids]
+  expect_failures = [var.network]
+}
+
+run "own_subnet_routed_to_an_internet_gateway_is_refused" {
+  command = plan
+  variables {
+    enable_vpc             = true
+    vpc_subnet_ids         = ["subnet-0aaa", "subnet-0bbb"]
+    vpc_security_group_ids = ["sg-0aaa"]
+  }
+  override_data {
+    target = data.aws_route_table.function_subnets["subnet-0bbb"]
+    values = {
+      routes = [{ cidr_block = "0.0.0.0/0", gateway_id = "igw-0public" }]
+    }
+  }
+  expect_failures = [data.aws_route_table.function_subnets["subnet-0bbb"]]
+}
+
+run "own_subnets_behind_a_nat_are_accepted" {
+  command = plan
+  variables {
+    enable_vpc             = true
+    vpc_subnet_ids         = ["subnet-0aaa", "subnet-0bbb"]
+    vpc_security_group_ids = ["sg-0aaa"]
+  }
+  override_data {
+    target = data.aws_route_table.function_subnets
+    values = {
+      routes = [{ cidr_block = "0.0.0.0/0", gateway_id = "", nat_gateway_id = "nat-0private" }]
+    }
+  }
+  assert {
+    condition     = length(module.network) == 0
+    error_message = "Bringing subnets builds no network."
+  }
 }
 
 run "plain_http_jira_only_locally" {

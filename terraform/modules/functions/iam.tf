@@ -53,6 +53,37 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # ENI management for VPC placement, AWSLambdaVPCAccessExecutionRole's actions scoped to
+  # this account and region, the given subnets and security groups. Describe* has no
+  # resource-level permissions, so AWS requires Resource "*" for those two.
+  dynamic "statement" {
+    for_each = var.enable_vpc ? [1] : []
+    content {
+      sid       = "CreateNetworkInterfacesInOwnSubnets"
+      effect    = "Allow"
+      actions   = ["ec2:CreateNetworkInterface"]
+      resources = concat([local.network_interfaces_arn], local.subnet_arns, local.security_group_arns)
+    }
+  }
+  dynamic "statement" {
+    for_each = var.enable_vpc ? [1] : []
+    content {
+      sid       = "ManageOwnNetworkInterfaces"
+      effect    = "Allow"
+      actions   = ["ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"]
+      resources = [local.network_interfaces_arn]
+    }
+  }
+  dynamic "statement" {
+    for_each = var.enable_vpc ? [1] : []
+    content {
+      sid       = "DescribeNetworkInterfaces"
+      effect    = "Allow"
+      actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+      resources = ["*"]
+    }
+  }
+
   dynamic "statement" {
     for_each = each.value.policy_statements
     content {
@@ -70,12 +101,4 @@ resource "aws_iam_role_policy" "this" {
   name   = "own-resources"
   role   = aws_iam_role.this[each.key].id
   policy = data.aws_iam_policy_document.this[each.key].json
-}
-
-# ENI management for VPC placement: AWS's managed policy is the documented minimum.
-resource "aws_iam_role_policy_attachment" "vpc_access" {
-  for_each = var.enable_vpc ? var.functions : {}
-
-  role       = aws_iam_role.this[each.key].name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 }

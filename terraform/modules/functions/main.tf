@@ -1,10 +1,17 @@
 data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
 
 locals {
   function_names = { for key, _ in var.functions : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
   package_sha256 = filebase64sha256(var.package_path)
   # The dev-only mock package; only uploaded when a function runs from it.
   mock_package_sha256 = var.mock_package_path != null ? filebase64sha256(var.mock_package_path) : null
+
+  ec2_arn_prefix         = "arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+  network_interfaces_arn = "${local.ec2_arn_prefix}:network-interface/*"
+  subnet_arns            = [for id in var.vpc_subnet_ids : "${local.ec2_arn_prefix}:subnet/${id}"]
+  security_group_arns    = [for id in var.vpc_security_group_ids : "${local.ec2_arn_prefix}:security-group/${id}"]
 }
 
 ################################################################################
@@ -101,6 +108,5 @@ resource "aws_lambda_function" "this" {
   depends_on = [
     aws_cloudwatch_log_group.this,
     aws_iam_role_policy.this,
-    aws_iam_role_policy_attachment.vpc_access,
   ]
 }

@@ -60,6 +60,8 @@ output "runtime_settings" {
       environment_kms_key  = fn.kms_key_arn
       log_group_kms_key    = aws_cloudwatch_log_group.this[key].kms_key_id
       in_vpc               = length(fn.vpc_config) > 0
+      subnet_ids           = toset(flatten(fn.vpc_config[*].subnet_ids))
+      security_group_ids   = toset(flatten(fn.vpc_config[*].security_group_ids))
     }
   }
 }

@@ -89,3 +89,9 @@ mock_resource "aws_api_gateway_stage" {
     invoke_url = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/mock"
   }
 }
+
+mock_data "aws_availability_zones" {
+  defaults = {
+    names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+  }
+}

@@ -38,6 +38,7 @@ STAR_RESOURCE_ACTIONS = frozenset(
         # ENI management for VPC-placed functions
         "ec2:CreateNetworkInterface",
         "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
         "ec2:DeleteNetworkInterface",
         "ec2:AssignPrivateIpAddresses",
         "ec2:UnassignPrivateIpAddresses",
