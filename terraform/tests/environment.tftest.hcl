@@ -115,6 +115,15 @@ run "deployment" {
     error_message = "API-facing functions answer within API Gateway's 29 s; every timeout is explicit."
   }
 
+  # ---- network: staging and prod run the functions in private subnets ------------------
+  assert {
+    condition = !contains(["staging", "prod"], var.environment) || alltrue([
+      for s in values(module.functions.runtime_settings) :
+      s.in_vpc && length(s.subnet_ids) >= 2 && s.subnet_ids == toset(try(module.network[0].private_subnet_ids, []))
+    ])
+    error_message = "staging and prod place every function in the network module's private subnets (two zones or more)."
+  }
+
   # ---- state machine --------------------------------------------------------------------
   assert {
     condition     = module.workflow.observability.include_execution_data == false

@@ -37,7 +37,6 @@ ASL: dict[str, Any] = {
 # Rules the weakened plan must fail: every rule except those whose item it cannot weaken.
 NOT_WEAKENED = {
     "api_waf",  # optional feature, not configured in either fixture
-    "lambda_vpc",  # enable_vpc is false in both
     "environment_matches_workspace",
     "region_configured",
     "backend_s3_lockfile",  # read from the repo, not the plan
@@ -100,7 +99,7 @@ def outcome(raw: dict[str, Any], repo: Path, name: str, env: str = "prod") -> tu
 def test_strong_prod_plan_passes_every_rule(strong_raw: dict[str, Any], repo: Path) -> None:
     statuses = check(strong_raw, repo)
     assert {n for n, s in statuses.items() if s is Status.FAIL} == set()
-    assert {n for n, s in statuses.items() if s is Status.SKIP} == {"api_waf", "lambda_vpc"}
+    assert {n for n, s in statuses.items() if s is Status.SKIP} == {"api_waf"}
 
 
 @pytest.mark.parametrize("name", sorted(set(REGISTRY) - NOT_WEAKENED))

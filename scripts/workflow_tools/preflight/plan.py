@@ -190,6 +190,11 @@ class Plan:
     def sources_of_type(self, resource: Resource, path: str, rtype: str) -> list[str]:
         return sorted(s for s in self.sources(resource, path) if _type_of(s) == rtype)
 
+    def variable_sources(self, module_path: tuple[str, ...], name: str) -> set[str]:
+        """Config addresses a module's `var.<name>` comes from: for attributes set in a
+        `dynamic` block, which the plan's configuration does not list."""
+        return self._resolve(module_path, [f"var.{name}"], depth=0)
+
     def attached(self, child: Resource, attr: str, parent: Resource, *id_attrs: str) -> bool:
         """True when `child.attr` is (or comes from) `parent`: by known value or reference."""
         value = child.get(attr)

@@ -1,5 +1,13 @@
 """Importing this package registers every rule in `preflight.registry.REGISTRY`."""
 
-from workflow_tools.preflight.rules import api, compute, governance, iam, monitoring, storage
+from workflow_tools.preflight.rules import (
+    api,
+    compute,
+    governance,
+    iam,
+    monitoring,
+    network,
+    storage,
+)
 
-__all__ = ["api", "compute", "governance", "iam", "monitoring", "storage"]
+__all__ = ["api", "compute", "governance", "iam", "monitoring", "network", "storage"]
