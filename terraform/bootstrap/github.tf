@@ -90,6 +90,7 @@ locals {
         "${local.arn}:logs:${local.region}:${local.account}:log-group:/aws/lambda/${local.name_prefix}-*",
         "${local.arn}:logs:${local.region}:${local.account}:log-group:/aws/vendedlogs/states/${local.name_prefix}-*",
         "${local.arn}:logs:${local.region}:${local.account}:log-group:/aws/apigateway/${local.name_prefix}-*",
+        "${local.arn}:logs:${local.region}:${local.account}:log-group:/aws/vpc/${local.name_prefix}-*",
       ]
       conditions = []
     },
@@ -192,11 +193,26 @@ locals {
       conditions = []
     },
     {
-      # The only managed policy the root module attaches (functions in a VPC).
-      sid        = "StackRolesManagedPolicy"
-      actions    = ["iam:AttachRolePolicy"]
-      resources  = ["${local.arn}:iam::${local.account}:role/${local.name_prefix}-*"]
-      conditions = [{ test = "ArnEquals", variable = "iam:PolicyARN", values = ["${local.arn}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"] }]
+      # The network module (enable_vpc): everything it creates carries the Stack tag
+      # (provider default_tags), so creation is allowed with that tag, and every other
+      # EC2 action only on resources that already carry it.
+      sid        = "NetworkCreateTagged"
+      actions    = ["ec2:CreateVpc", "ec2:CreateSubnet", "ec2:CreateInternetGateway", "ec2:CreateRouteTable", "ec2:CreateNatGateway", "ec2:AllocateAddress", "ec2:CreateSecurityGroup", "ec2:CreateVpcEndpoint", "ec2:CreateFlowLogs", "ec2:CreateTags"]
+      resources  = ["${local.arn}:ec2:${local.region}:${local.account}:*/*"]
+      conditions = [{ test = "StringEquals", variable = "aws:RequestTag/Stack", values = [local.name_prefix] }]
+    },
+    {
+      sid        = "NetworkManageTagged"
+      actions    = ["ec2:*"]
+      resources  = ["${local.arn}:ec2:${local.region}:${local.account}:*/*"]
+      conditions = [{ test = "StringEquals", variable = "aws:ResourceTag/Stack", values = [local.name_prefix] }]
+    },
+    {
+      # EC2 reads have no resource-level permissions.
+      sid        = "NetworkDescribe"
+      actions    = ["ec2:Describe*"]
+      resources  = ["*"]
+      conditions = []
     },
     {
       sid        = "DynamoDbAutoScalingServiceRole"
@@ -224,7 +240,7 @@ locals {
       # Refresh reads every managed resource; no secret values, no object contents but code.
       sid = "ReadManagedResources"
       actions = [
-        "lambda:Get*", "lambda:List*", "states:Describe*", "states:List*", "dynamodb:Describe*",
+        "lambda:Get*", "lambda:List*", "states:Describe*", "states:List*", "dynamodb:Describe*", "ec2:Describe*",
         "dynamodb:List*", "logs:Describe*", "logs:List*", "cloudwatch:Describe*", "cloudwatch:Get*",
         "cloudwatch:List*", "sns:Get*", "sns:List*", "budgets:View*", "budgets:ListTagsForResource",
         "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:ListSecrets",

@@ -6,7 +6,7 @@ aws_region  = "eu-west-1"
 
 allow_destroy_with_data  = true
 enable_s3_access_logging = false
-enable_vpc               = false
+enable_vpc               = true # prod's network, applied into the emulator so the e2e covers it
 enable_xray              = true
 
 jira_base_url        = "http://127.0.0.1:8081" # replaced by the emulator's fake Jira URL
