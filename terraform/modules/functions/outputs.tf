@@ -60,6 +60,9 @@ output "runtime_settings" {
       environment_kms_key  = fn.kms_key_arn
       log_group_kms_key    = aws_cloudwatch_log_group.this[key].kms_key_id
       in_vpc               = length(fn.vpc_config) > 0
+      layers               = fn.layers
+      environment          = fn.environment[0].variables
+      insights_policy      = contains(keys(aws_iam_role_policy_attachment.insights), key)
     }
   }
 }
