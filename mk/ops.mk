@@ -7,8 +7,13 @@
 # make preflight ENV=prod PREFLIGHT_AWS=1  plan in AWS with mk/terraform.mk's `plan`
 #                                          (credentials, state bucket) and check that plan;
 #                                          its saved plan file is what CI applies
+# make preflight ENV=prod WEAKENED=no_waf  prod.tfvars + tests/fixtures/weakened_prod/no_waf.tfvars:
+#                                          a deliberately weakened prod that must fail
 
 PREFLIGHT_ARGS ?=
+WEAKENED       ?=
+WEAKENED_DIR   := tests/fixtures/weakened_prod
+PREFLIGHT_VAR_FILES = $(if $(WEAKENED),--var-file terraform/environments/$(ENV).tfvars --var-file $(WEAKENED_DIR)/$(WEAKENED).tfvars)
 PREFLIGHT_AWS  ?=
 # A file to copy the table into as well (CI posts it as the job summary).
 PREFLIGHT_REPORT ?=
@@ -16,12 +21,12 @@ SMOKE_ARGS     ?=
 
 .PHONY: preflight preflight-fixtures smoke
 
-preflight: deps $(LAMBDA_MANIFEST) ## Check the checklist against ENV's plan: make preflight ENV=prod [PREFLIGHT_AWS=1]
+preflight: deps $(LAMBDA_MANIFEST) ## Check the checklist against ENV's plan: make preflight ENV=prod [PREFLIGHT_AWS=1] [WEAKENED=no_waf]
 ifeq ($(PREFLIGHT_AWS),1)
 	@$(MAKE) --no-print-directory plan ENV=$(ENV)
 	$(PY) -m workflow_tools.preflight --env $(ENV) --plan-json $(TF_PLAN_JSON) $(PREFLIGHT_ARGS) $(if $(PREFLIGHT_REPORT),| tee $(PREFLIGHT_REPORT))
 else
-	$(PY) -m workflow_tools.preflight --env $(ENV) $(PREFLIGHT_ARGS) $(if $(PREFLIGHT_REPORT),| tee $(PREFLIGHT_REPORT))
+	$(PY) -m workflow_tools.preflight --env $(ENV) $(PREFLIGHT_VAR_FILES) $(PREFLIGHT_ARGS) $(if $(PREFLIGHT_REPORT),| tee $(PREFLIGHT_REPORT))
 endif
 
 # The unit tests' plans: the real terraform/ as prod, passing and weakened

@@ -55,12 +55,12 @@ tf-validate: $(TF_CLI_RC) ## terraform validate: root module (with modules) and 
 	@TF_DATA_DIR=$(abspath $(TF_LOCAL)/data-bootstrap-test) $(TF) -chdir=$(TF_BOOTSTRAP) init -backend=false -input=false -no-color >/dev/null
 	@TF_DATA_DIR=$(abspath $(TF_LOCAL)/data-bootstrap-test) $(TF) -chdir=$(TF_BOOTSTRAP) validate -no-color
 
-tf-test: tf-validate ## terraform test (mock AWS): guards, IAM and network once, every environment's tfvars, bootstrap's OIDC roles
+tf-test: tf-validate ## terraform test (mock AWS): guards, IAM, network and storage once, every environment's tfvars, bootstrap's OIDC roles
 	@echo "==> terraform test: bootstrap (GitHub OIDC deploy and plan roles)"
 	@TF_DATA_DIR=$(abspath $(TF_LOCAL)/data-bootstrap-test) $(TF) -chdir=$(TF_BOOTSTRAP) test -no-color
-	@echo "==> terraform test: guards, least privilege, network"
+	@echo "==> terraform test: guards, least privilege, network, autoscaled capacity"
 	@TF_DATA_DIR=$(TF_TEST_DATA) $(TF) -chdir=$(TF_ROOT) test -no-color \
-	  -filter=tests/guards.tftest.hcl -filter=tests/iam.tftest.hcl -filter=tests/network.tftest.hcl
+	  -filter=tests/guards.tftest.hcl -filter=tests/iam.tftest.hcl -filter=tests/network.tftest.hcl -filter=tests/storage.tftest.hcl
 	@for env in $(TF_ENVIRONMENTS); do \
 	  echo "==> terraform test: environments/$$env.tfvars"; \
 	  TF_DATA_DIR=$(TF_TEST_DATA) $(TF) -chdir=$(TF_ROOT) test -no-color -filter=tests/environment.tftest.hcl \

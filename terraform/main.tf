@@ -33,6 +33,10 @@ resource "terraform_data" "deployment_guard" {
       error_message = "statemachine/request_workflow.asl.json does not render to valid JSON with local.asl_substitutions."
     }
     precondition {
+      condition     = !var.enable_lambda_insights || (local.insights_layer_arn != null && strcontains(coalesce(local.insights_layer_arn, "-"), "-Arm64") == (var.lambda_architecture == "arm64"))
+      error_message = "enable_lambda_insights needs lambda_insights_layer_arns[\"${var.aws_region}\"], the layer for ${var.lambda_architecture} (-Arm64 for arm64)."
+    }
+    precondition {
       condition     = var.environment == "local" || var.aws_endpoint_url == null
       error_message = "aws_endpoint_url (the emulator) is only for the local environment."
     }
@@ -133,6 +137,7 @@ module "functions" {
   log_retention_days   = var.log_retention_days
   enable_xray          = var.enable_xray
   reserved_concurrency = var.lambda_reserved_concurrency
+  insights_layer_arn   = local.insights_layer_arn
 
   enable_vpc             = var.enable_vpc
   vpc_subnet_ids         = local.create_network ? module.network[0].private_subnet_ids : var.vpc_subnet_ids
@@ -190,6 +195,7 @@ module "monitoring" {
   name_prefix       = local.name_prefix
   kms_key_arn       = module.kms.key_arn
   alert_emails      = var.alert_emails
+  pager_endpoint    = var.pager_endpoint
   state_machine_arn = module.workflow.state_machine_arn
   function_names    = module.functions.function_names
   api_name          = module.api.rest_api_name

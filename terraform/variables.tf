@@ -105,6 +105,26 @@ variable "enable_xray" {
   default     = true
 }
 
+variable "enable_lambda_insights" {
+  description = "Lambda Insights (per-invocation memory, CPU, cold starts): the extension layer for aws_region from lambda_insights_layer_arns, and its log policy."
+  type        = bool
+  default     = false
+}
+
+variable "lambda_insights_layer_arns" {
+  description = "Lambda Insights extension layer by region (the layer's account and version differ per region; -Arm64 for arm64). See the AWS list of Lambda Insights extension versions."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for region, arn in var.lambda_insights_layer_arns :
+      can(regex("^arn:aws[a-z-]*:lambda:${region}:[0-9]{12}:layer:LambdaInsightsExtension(-Arm64)?:[0-9]+$", arn))
+    ])
+    error_message = "lambda_insights_layer_arns maps a region to a LambdaInsightsExtension layer version ARN in that region."
+  }
+}
+
 variable "log_level" {
   description = "Powertools LOG_LEVEL of the functions."
   type        = string
@@ -376,8 +396,9 @@ variable "enrich_api_url" {
   default     = null
 
   validation {
-    condition     = var.enrich_api_url == null || can(regex("^https?://", var.enrich_api_url))
-    error_message = "enrich_api_url must be an http(s) URL or null."
+    # The external API token travels with every call: plain http only to the local emulator.
+    condition     = var.enrich_api_url == null || can(regex("^https://", var.enrich_api_url)) || (var.environment == "local" && can(regex("^http://", var.enrich_api_url)))
+    error_message = "enrich_api_url must be an https:// URL (http:// only in the local environment) or null."
   }
 }
 
@@ -387,8 +408,9 @@ variable "fulfil_api_url" {
   default     = null
 
   validation {
-    condition     = var.fulfil_api_url == null || can(regex("^https?://", var.fulfil_api_url))
-    error_message = "fulfil_api_url must be an http(s) URL or null."
+    # The external API token travels with every call: plain http only to the local emulator.
+    condition     = var.fulfil_api_url == null || can(regex("^https://", var.fulfil_api_url)) || (var.environment == "local" && can(regex("^http://", var.fulfil_api_url)))
+    error_message = "fulfil_api_url must be an https:// URL (http:// only in the local environment) or null."
   }
 }
 
@@ -477,9 +499,14 @@ variable "api_execution_logging_level" {
 }
 
 variable "waf_acl_arn" {
-  description = "Regional WAFv2 web ACL to protect the API stage; null for none."
+  description = "Regional WAFv2 web ACL to protect the API stage; null for none (prod then needs a preflight waiver)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.waf_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/.+$", var.waf_acl_arn))
+    error_message = "waf_acl_arn must be a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>) or null."
+  }
 }
 
 variable "custom_domain" {
@@ -500,6 +527,18 @@ variable "alert_emails" {
   description = "Addresses subscribed to the alerts topic."
   type        = list(string)
   default     = []
+}
+
+variable "pager_endpoint" {
+  description = "Pager integration URL (PagerDuty/Opsgenie CloudWatch integration) subscribed to the alerts topic over https; it carries the integration key, so pass it as TF_VAR_pager_endpoint from your secret store, never in a tfvars file. null for none."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.pager_endpoint == null || can(regex("^https://[^/]+/", var.pager_endpoint))
+    error_message = "pager_endpoint must be an https:// URL or null."
+  }
 }
 
 variable "alarm_thresholds" {
@@ -528,4 +567,22 @@ variable "budget_amount" {
   description = "Monthly cost budget in USD for this stack (alerts to the topic); null for none."
   type        = number
   default     = null
+}
+
+################################################################################
+# Preflight
+################################################################################
+
+variable "preflight_waivers" {
+  description = "Preflight rules waived on purpose, with the reason the report prints: { api_waf = \"...\" }. Only rules prod may waive: api_waf, alarm_subscriptions, api_execution_logging. Terraform itself does not read it."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for rule, reason in var.preflight_waivers :
+      contains(["api_waf", "alarm_subscriptions", "api_execution_logging"], rule) && length(trimspace(reason)) >= 20
+    ])
+    error_message = "preflight_waivers keys must be api_waf, alarm_subscriptions or api_execution_logging, each with a reason of at least 20 characters."
+  }
 }

@@ -285,11 +285,29 @@ def _json_error(stdout: str) -> str:
 
 
 def _last_error(stderr: str) -> str:
-    """The first `Error:` line Terraform printed, else its last non-empty line."""
+    """The first `Error:` Terraform printed, where it is, and its message (for a failed
+    validation, the error_message that names the variable), else its last non-empty line."""
     lines = [line.strip(" │╷╵").strip() for line in stderr.splitlines()]
-    lines = [line for line in lines if line]
     for index, line in enumerate(lines):
         if line.startswith("Error:"):
-            detail = lines[index + 1] if index + 1 < len(lines) else ""
-            return f"{line} {detail}".strip()
+            return " ".join([line, *_error_detail(lines[index + 1 :])])
+    lines = [line for line in lines if line]
     return lines[-1] if lines else "no output"
+
+
+def _error_detail(following: list[str]) -> list[str]:
+    """The diagnostic's first line (where) and its message paragraph (why)."""
+    paragraphs: list[list[str]] = [[]]
+    for line in following:
+        if line.startswith("Error:"):
+            break
+        if line:
+            paragraphs[-1].append(line)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    paragraphs = [p for p in paragraphs if p and not p[0].startswith("This was checked by")]
+    if not paragraphs:
+        return []
+    where = paragraphs[0][0]
+    why = " ".join(paragraphs[-1]) if len(paragraphs) > 1 else ""
+    return [part for part in (where, why) if part]

@@ -54,8 +54,20 @@ api_throttling = {
 }
 api_quota_per_day = 50000
 
-# waf_acl_arn   = "arn:aws:wafv2:eu-west-1:<account>:regional/webacl/<name>/<id>"
-# custom_domain = { domain_name = "jira-workflow.example.com", certificate_arn = "arn:aws:acm:eu-west-1:<account>:certificate/<id>" }
-# alert_emails  = ["oncall@example.com"]
+# Preflight fails prod without a web ACL, without anyone subscribed to the alerts topic, or with
+# API execution logging OFF, unless preflight_waivers names the rule with a reason, e.g.
+# preflight_waivers = { api_waf = "the API sits behind our CloudFront distribution's web ACL" }.
+# your regional web ACL and your on-call address
+waf_acl_arn  = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/jira-workflow-prod/a1b2c3d4-0000-4000-8000-000000000000"
+alert_emails = ["oncall@example.com"]
+# pager_endpoint: the PagerDuty/Opsgenie integration URL holds its key; set TF_VAR_pager_endpoint
+# from your secret store in the deploy job instead of writing it here.
+# custom_domain = { domain_name = "jira-workflow.example.com", certificate_arn = "arn:aws:acm:eu-west-1:<account>:certificate/<id>", base_path = "jira" }
+
+# Lambda Insights: the extension layer is per region (its account and version differ).
+enable_lambda_insights = true
+lambda_insights_layer_arns = {
+  "eu-west-1" = "arn:aws:lambda:eu-west-1:580247275435:layer:LambdaInsightsExtension-Arm64:5"
+}
 
 budget_amount = 300

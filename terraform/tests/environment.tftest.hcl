@@ -88,8 +88,12 @@ run "deployment" {
     error_message = "Every log group keeps logs for log_retention_days."
   }
   assert {
-    condition     = var.environment != "prod" || var.log_retention_days >= 365
-    error_message = "prod keeps logs at least 365 days."
+    condition = var.environment != "prod" || alltrue(concat(
+      [for s in values(module.functions.runtime_settings) : s.log_retention_days >= 365],
+      [module.workflow.observability.log_retention_days >= 365],
+      [for days in module.api.stage_settings.log_retention_days : days >= 365],
+    ))
+    error_message = "prod's log groups keep logs at least 365 days."
   }
   assert {
     condition     = toset(keys(module.functions.function_names)) == toset(concat(["callback", "enrich_request", "fulfil_request", "reconciler", "record_failure", "report_outcome", "request_approval", "status", "store_artifacts", "validate_request", "webhook"], var.enable_mock_apis ? ["mock_external_api"] : []))
@@ -134,12 +138,14 @@ run "deployment" {
     error_message = "State machine tracing and log level must follow the variables."
   }
   assert {
-    condition     = var.environment != "prod" || var.state_machine_timeout_seconds == 7200
-    error_message = "prod's state_machine_timeout_seconds is 7200."
+    condition     = var.environment != "prod" || module.workflow.timeouts.execution == 7200
+    error_message = "prod's state machine times executions out after 7200 s (its definition's TimeoutSeconds)."
   }
   assert {
-    condition     = output.asl_substitutions.approval_timeout_seconds == var.approval_timeout_seconds && output.lambda_environment.APPROVAL_TIMEOUT_SECONDS == tostring(var.approval_timeout_seconds)
-    error_message = "The ASL and the functions must share one approval timeout."
+    condition = length(module.workflow.timeouts.callback_tasks) == 1 && alltrue([
+      for s in values(module.functions.runtime_settings) : s.environment.APPROVAL_TIMEOUT_SECONDS == tostring(module.workflow.timeouts.callback_tasks[0])
+    ])
+    error_message = "The deployed approval task's TimeoutSeconds and every function's APPROVAL_TIMEOUT_SECONDS must agree."
   }
 
   # ---- API --------------------------------------------------------------------------------
@@ -177,6 +183,16 @@ run "deployment" {
   }
 
   # ---- monitoring -----------------------------------------------------------------------
+  assert {
+    condition     = var.environment != "prod" || length(module.monitoring.subscriber_protocols) > 0
+    error_message = "prod's alerts topic has a subscriber (alert_emails or pager_endpoint)."
+  }
+  assert {
+    condition = var.environment != "prod" || alltrue([
+      for s in values(module.functions.runtime_settings) : length(s.layers) == 1 && strcontains(s.layers[0], ":layer:LambdaInsightsExtension-Arm64:") && s.insights_policy
+    ])
+    error_message = "prod runs every function with the Lambda Insights layer (arm64) and its log policy."
+  }
   assert {
     condition     = alltrue([for actions in values(module.monitoring.alarm_actions) : actions == toset([module.monitoring.alerts_topic_arn])])
     error_message = "Every alarm notifies the alerts topic."

@@ -160,3 +160,69 @@ run "required_fields_reach_the_functions_in_their_syntax" {
     error_message = "REQUIRED_FIELDS must render each scope as SCOPE=field,field joined by ';'."
   }
 }
+
+run "external_api_over_plain_http_only_locally" {
+  command = plan
+  variables {
+    enable_mock_apis = false
+    enrich_api_url   = "http://enrichment.example.com/v1/enrich"
+    fulfil_api_url   = "http://fulfilment.example.com/v1/fulfil"
+  }
+  expect_failures = [var.enrich_api_url, var.fulfil_api_url]
+}
+
+run "pager_endpoint_must_be_https" {
+  command = plan
+  variables {
+    pager_endpoint = "http://events.pagerduty.example/integration/key/enqueue"
+  }
+  expect_failures = [var.pager_endpoint]
+}
+
+run "waivers_name_a_waivable_rule_with_a_reason" {
+  command = plan
+  variables {
+    preflight_waivers = { destroy_protection = "we like living dangerously", api_waf = "short" }
+  }
+  expect_failures = [var.preflight_waivers]
+}
+
+run "insights_needs_the_layer_of_the_region" {
+  command = plan
+  variables {
+    enable_lambda_insights     = true
+    lambda_insights_layer_arns = { "us-east-1" = "arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension-Arm64:5" }
+  }
+  expect_failures = [terraform_data.deployment_guard]
+}
+
+run "custom_domain_base_path_reaches_the_functions" {
+  command = apply
+  variables {
+    custom_domain = { domain_name = "jira.example.com", certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/x", base_path = "jira" }
+  }
+  assert {
+    condition     = alltrue([for s in values(module.functions.runtime_settings) : s.environment.API_BASE_PATH == "jira"])
+    error_message = "Every function routes under the custom domain's base path (API_BASE_PATH)."
+  }
+}
+
+run "pager_and_insights_are_wired" {
+  command = apply
+  variables {
+    pager_endpoint             = "https://events.pagerduty.example/integration/key/enqueue"
+    alert_emails               = ["oncall@example.com"]
+    enable_lambda_insights     = true
+    lambda_insights_layer_arns = { "eu-west-1" = "arn:aws:lambda:eu-west-1:580247275435:layer:LambdaInsightsExtension-Arm64:5" }
+  }
+  assert {
+    condition     = toset(module.monitoring.subscriber_protocols) == toset(["email", "https"])
+    error_message = "The alerts topic has the email and the pager (https) subscribers."
+  }
+  assert {
+    condition = alltrue([
+      for s in values(module.functions.runtime_settings) : length(s.layers) == 1 && s.layers[0] == "arn:aws:lambda:eu-west-1:580247275435:layer:LambdaInsightsExtension-Arm64:5" && s.insights_policy
+    ])
+    error_message = "Every function carries the region's Insights layer and its policy."
+  }
+}

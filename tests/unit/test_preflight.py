@@ -17,7 +17,7 @@ import pytest
 from workflow_tools.preflight import rules as _rules  # noqa: F401 - registers the rules
 from workflow_tools.preflight.cli import main
 from workflow_tools.preflight.expectations import expectations_for
-from workflow_tools.preflight.plan import Plan
+from workflow_tools.preflight.plan import UNKNOWN, Plan
 from workflow_tools.preflight.registry import REGISTRY, Context, Status
 from workflow_tools.preflight.report import failures, render_table, run_rules
 
@@ -36,7 +36,6 @@ ASL: dict[str, Any] = {
 }
 # Rules the weakened plan must fail: every rule except those whose item it cannot weaken.
 NOT_WEAKENED = {
-    "api_waf",  # optional feature, not configured in either fixture
     "environment_matches_workspace",
     "region_configured",
     "backend_s3_lockfile",  # read from the repo, not the plan
@@ -99,7 +98,7 @@ def outcome(raw: dict[str, Any], repo: Path, name: str, env: str = "prod") -> tu
 def test_strong_prod_plan_passes_every_rule(strong_raw: dict[str, Any], repo: Path) -> None:
     statuses = check(strong_raw, repo)
     assert {n for n, s in statuses.items() if s is Status.FAIL} == set()
-    assert {n for n, s in statuses.items() if s is Status.SKIP} == {"api_waf"}
+    assert {n for n, s in statuses.items() if s is Status.SKIP} == set()
 
 
 @pytest.mark.parametrize("name", sorted(set(REGISTRY) - NOT_WEAKENED))
@@ -325,3 +324,149 @@ def test_cli_reports_an_unreadable_plan_in_one_line(
 def test_cli_requires_an_environment(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--plan-json", "x.json"]) == 2
     assert "--env is required" in capsys.readouterr().err
+
+
+# ---- values known only after apply are judged, not skipped ---------------------------------
+
+
+def _common_env(raw: dict[str, Any]) -> dict[str, Any]:
+    after: dict[str, Any] = raw["output_changes"]["lambda_environment"]["after"]
+    return after
+
+
+def test_function_environment_is_unknown_in_the_plan(strong_raw: dict[str, Any]) -> None:
+    """The premise: the planned functions' environment is known only after apply."""
+    fn = Plan.from_dict(strong_raw).of_type("aws_lambda_function")[0]
+    assert fn.get("environment.0.variables") is UNKNOWN
+
+
+def test_http_endpoint_in_the_traced_environment_fails(
+    strong_raw: dict[str, Any], repo: Path
+) -> None:
+    raw = copy.deepcopy(strong_raw)
+    _common_env(raw)["ENRICH_API_URL"] = "http://enrichment.example.com/v1/enrich"
+    status, detail = outcome(raw, repo, "production_endpoints")
+    assert status is Status.FAIL
+    assert "ENRICH_API_URL is not https" in detail
+
+
+def test_https_is_required_outside_local_only(strong_raw: dict[str, Any], repo: Path) -> None:
+    raw = copy.deepcopy(strong_raw)
+    _common_env(raw)["FULFIL_API_URL"] = "http://fulfilment.example.com/v1/fulfil"
+    assert outcome(raw, repo, "production_endpoints", env="dev")[0] is Status.FAIL
+    assert outcome(raw, repo, "production_endpoints", env="local")[0] is Status.SKIP
+
+
+def test_token_value_in_the_traced_environment_fails(
+    strong_raw: dict[str, Any], repo: Path
+) -> None:
+    raw = copy.deepcopy(strong_raw)
+    _common_env(raw)["JIRA_API_TOKEN"] = "fixture-plaintext-token"
+    status, detail = outcome(raw, repo, "lambda_env_without_secrets")
+    assert status is Status.FAIL
+    assert "JIRA_API_TOKEN holds a value" in detail
+    assert "fixture-plaintext-token" not in detail
+
+
+def test_unknown_secret_looking_value_is_not_passed(strong_raw: dict[str, Any], repo: Path) -> None:
+    raw = copy.deepcopy(strong_raw)
+    raw["output_changes"]["lambda_environment"]["after_unknown"]["JIRA_API_TOKEN"] = True
+    status, detail = outcome(raw, repo, "lambda_env_without_secrets")
+    assert status is Status.FAIL
+    assert "JIRA_API_TOKEN is known only after apply" in detail
+
+
+def test_debug_log_level_fails_in_prod_only(strong_raw: dict[str, Any], repo: Path) -> None:
+    raw = copy.deepcopy(strong_raw)
+    _common_env(raw)["LOG_LEVEL"] = "DEBUG"
+    status, detail = outcome(raw, repo, "lambda_log_level")
+    assert status is Status.FAIL
+    assert "LOG_LEVEL is DEBUG" in detail
+    assert outcome(raw, repo, "lambda_log_level", env="dev")[0] is Status.SKIP
+
+
+def test_pager_endpoint_over_http_fails_without_printing_it(
+    strong_raw: dict[str, Any], repo: Path
+) -> None:
+    raw = copy.deepcopy(strong_raw)
+    raw["variables"]["pager_endpoint"] = {"value": "http://events.example/integration/KEY123/x"}
+    status, detail = outcome(raw, repo, "production_endpoints")
+    assert status is Status.FAIL
+    assert "pager_endpoint is not an https:// URL" in detail
+    assert "KEY123" not in detail
+
+
+# ---- prod's gaps fail unless waived -----------------------------------------------------------
+
+
+def _without(raw: dict[str, Any], rtype: str) -> dict[str, Any]:
+    raw = copy.deepcopy(raw)
+    modules = [raw["planned_values"]["root_module"]]
+    while modules:
+        module = modules.pop()
+        module["resources"] = [r for r in module.get("resources", []) if r["type"] != rtype]
+        modules += module.get("child_modules", [])
+    raw["resource_changes"] = [r for r in raw["resource_changes"] if r["type"] != rtype]
+    return raw
+
+
+def test_prod_without_waf_fails_and_a_waiver_is_printed(
+    strong_raw: dict[str, Any], repo: Path
+) -> None:
+    raw = _without(strong_raw, "aws_wafv2_web_acl_association")
+    raw["variables"]["waf_acl_arn"] = {"value": None}
+    assert outcome(raw, repo, "api_waf")[0] is Status.FAIL
+    assert outcome(raw, repo, "api_waf", env="staging")[0] is Status.SKIP
+    raw["variables"]["preflight_waivers"] = {"value": {"api_waf": "behind CloudFront's web ACL"}}
+    ctx = Context(Plan.from_dict(raw), expectations_for("prod"), repo)
+    results = run_rules(ctx)
+    table = render_table(results, "prod")
+    assert "WAIVED" in table
+    assert "waived in tfvars: behind CloudFront's web ACL" in table
+    assert table.splitlines()[-1].endswith("1 waived")
+    assert not failures(results)
+
+
+def test_a_waiver_for_another_rule_does_not_waive(strong_raw: dict[str, Any], repo: Path) -> None:
+    raw = _without(strong_raw, "aws_sns_topic_subscription")
+    raw["variables"]["preflight_waivers"] = {"value": {"api_waf": "behind CloudFront's web ACL"}}
+    status, detail = outcome(raw, repo, "alarm_subscriptions")
+    assert status is Status.FAIL
+    assert "nobody is subscribed" in detail
+
+
+def test_throttling_bound_follows_reserved_concurrency(
+    strong_raw: dict[str, Any], repo: Path
+) -> None:
+    raw = copy.deepcopy(strong_raw)
+    raw["variables"]["lambda_reserved_concurrency"]["value"] = 2  # serves at most 40/s
+    status, detail = outcome(raw, repo, "api_throttling")
+    assert status is Status.FAIL
+    assert "above 40/80" in detail
+
+
+def test_a_refused_variable_is_named_in_the_one_line_reason() -> None:
+    """`make preflight` prints terraform's reason: for a failed validation, its message."""
+    from local_cloud.terraform_local import _last_error
+
+    stderr = "\n".join(
+        [
+            "╷",
+            "│ Error: Invalid value for variable",
+            "│",
+            "│   on weakened_prod/http_external_api.tfvars line 3:",
+            '│    3: enrich_api_url = "http://enrichment.example.com/v1/enrich"',
+            "│     ├────────────────",
+            '│     │ var.environment is "prod"',
+            "│",
+            "│ enrich_api_url must be an https:// URL (http:// only in the local",
+            "│ environment) or null.",
+            "│",
+            "│ This was checked by the validation rule at variables.tf:331,3-13.",
+            "╵",
+        ]
+    )
+    assert _last_error(stderr) == (
+        "Error: Invalid value for variable on weakened_prod/http_external_api.tfvars line 3: "
+        "enrich_api_url must be an https:// URL (http:// only in the local environment) or null."
+    )

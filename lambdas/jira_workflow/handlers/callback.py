@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.container import container
 from jira_workflow.domain.errors import BodyTooLarge
 from jira_workflow.domain.requests import ApprovalDecision
-from jira_workflow.handlers.http import json_response, raw_body, register_error_handlers
+from jira_workflow.handlers.http import (
+    api_resolver,
+    json_response,
+    raw_body,
+    register_error_handlers,
+)
 from jira_workflow.models.api import DecisionBody
 from jira_workflow.models.json_body import json_document
 from jira_workflow.models.validation import parse_body
@@ -19,7 +24,7 @@ from jira_workflow.observability import logger, metrics
 
 MAX_CALLBACK_BYTES = 16_384
 
-app = APIGatewayRestResolver()
+app = api_resolver()
 register_error_handlers(app)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -24,6 +26,22 @@ from jira_workflow.observability import logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
+# A custom domain's base path mapping (e.g. /jira) stays in the event's path; the routes do not
+# carry it. Terraform sets it from custom_domain.base_path, empty when there is none.
+API_BASE_PATH_VARIABLE = "API_BASE_PATH"
+
+
+def base_path_prefixes(environ: Mapping[str, str]) -> list[str]:
+    base_path = environ.get(API_BASE_PATH_VARIABLE, "").strip("/")
+    return [f"/{base_path}"] if base_path else []
+
+
+def api_resolver(environ: Mapping[str, str] | None = None) -> APIGatewayRestResolver:
+    """The API functions' router: routes answer under the custom domain's base path too."""
+    env = os.environ if environ is None else environ
+    return APIGatewayRestResolver(strip_prefixes=list(base_path_prefixes(env)) or None)
+
 
 STATUS_BY_ERROR: tuple[tuple[type[WorkflowError], int], ...] = (
     (BadSignature, 401),

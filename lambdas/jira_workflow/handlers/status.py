@@ -5,17 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.container import container
 from jira_workflow.domain.errors import MalformedBody, RequestNotFound
 from jira_workflow.domain.requests import ISSUE_KEY_PATTERN, RequestRecord
-from jira_workflow.handlers.http import json_response, register_error_handlers
+from jira_workflow.handlers.http import api_resolver, json_response, register_error_handlers
 from jira_workflow.observability import logger, metrics
 
-app = APIGatewayRestResolver()
+app = api_resolver()
 register_error_handlers(app)
 
 

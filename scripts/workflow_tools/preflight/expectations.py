@@ -18,6 +18,9 @@ class Expectations:
     require_budget: bool = False
     require_insights_queries: bool = True
     require_provisioned_billing: bool = False
+    # prod's own bar: no waiver-less gaps (WAF, alarm subscribers, execution logs), destroy
+    # protection, no DEBUG logs, sane alarm thresholds and throttling, Lambda Insights
+    production_values: bool = False
     # cost allocation groups by Project/Environment; Stack is what the budget filters on
     required_tags: tuple[str, ...] = ("Project", "Environment", "Stack", "ManagedBy")
 
@@ -46,6 +49,7 @@ EXPECTATIONS: dict[str, Expectations] = {
         require_production_endpoints=True,
         require_budget=True,
         require_provisioned_billing=True,
+        production_values=True,
     ),
 }
 

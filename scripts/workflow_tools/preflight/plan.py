@@ -119,6 +119,20 @@ class Plan:
     def variable(self, name: str, default: Any = None) -> Any:
         return self.raw.get("variables", {}).get(name, {}).get("value", default)
 
+    def root_local(self, name: str) -> Any:
+        """A root-module local as planned, read from the root output that is exactly it.
+
+        The plan JSON holds no locals, but `output_changes` holds each output's known parts
+        (unknown ones marked in `after_unknown`); an output whose expression references only
+        `local.<name>` is that local. Unknown parts come back as UNKNOWN; None if no output.
+        """
+        outputs = self.raw.get("configuration", {}).get("root_module", {}).get("outputs", {})
+        for output_name, output in outputs.items():
+            if output.get("expression", {}).get("references") == [f"local.{name}"]:
+                change = self.raw.get("output_changes", {}).get(output_name, {})
+                return _with_unknowns(change.get("after"), change.get("after_unknown"))
+        return None
+
     @property
     def provider_config(self) -> dict[str, Any]:
         config: dict[str, Any] = self.raw.get("configuration", {}).get("provider_config", {})
@@ -203,6 +217,17 @@ class Plan:
             if value in known:
                 return True
         return parent.config_address in self.sources(child, attr)
+
+
+def _with_unknowns(after: Any, unknown: Any) -> Any:
+    """`after` with UNKNOWN wherever `after_unknown` marks a value known only after apply."""
+    if unknown is True:
+        return UNKNOWN
+    if isinstance(after, dict) or isinstance(unknown, dict):
+        marks = unknown if isinstance(unknown, dict) else {}
+        values = after if isinstance(after, dict) else {}
+        return {k: _with_unknowns(values.get(k), marks.get(k)) for k in {*values, *marks}}
+    return after
 
 
 def _type_of(config_address: str) -> str:

@@ -15,6 +15,7 @@ class Status(StrEnum):
     PASS = "PASS"  # noqa: S105 - a verdict, not a password
     FAIL = "FAIL"
     SKIP = "SKIP"  # not applicable to this environment or configuration; says why
+    WAIVED = "WAIVED"  # would fail, but the tfvars waive it with a reason (printed)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,24 @@ def skipped(detail: str) -> Outcome:
 
 def failed(detail: str) -> Outcome:
     return Outcome(Status.FAIL, detail)
+
+
+WAIVERS_VARIABLE = "preflight_waivers"
+
+
+def waiver(ctx: Context, rule_name: str) -> str | None:
+    """The reason the tfvars give for waiving `rule_name` (preflight_waivers), if any."""
+    waivers = ctx.plan.variable(WAIVERS_VARIABLE) or {}
+    reason = waivers.get(rule_name) if isinstance(waivers, dict) else None
+    return reason.strip() if isinstance(reason, str) and reason.strip() else None
+
+
+def failed_unless_waived(ctx: Context, rule_name: str, outcome: Outcome) -> Outcome:
+    """A FAIL becomes WAIVED when the tfvars carry a reason for this rule; the reason is shown."""
+    reason = waiver(ctx, rule_name)
+    if outcome.status is not Status.FAIL or reason is None:
+        return outcome
+    return Outcome(Status.WAIVED, f"waived in tfvars: {reason} (finding: {outcome.detail})")
 
 
 def verdict(problems: Iterable[str], ok_detail: str, limit: int = 3) -> Outcome:

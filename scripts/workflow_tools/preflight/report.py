@@ -52,6 +52,8 @@ def render_table(results: list[RuleResult], environment: str) -> str:
         f"preflight {environment}: {counts[Status.PASS]} passed, "
         f"{counts[Status.FAIL]} failed, {counts[Status.SKIP]} skipped"
     )
+    if counts[Status.WAIVED]:
+        summary += f", {counts[Status.WAIVED]} waived"
     return "\n".join([*lines, "", summary])
 
 

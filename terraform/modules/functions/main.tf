@@ -81,6 +81,7 @@ resource "aws_lambda_function" "this" {
 
   kms_key_arn                    = var.kms_key_arn
   reserved_concurrent_executions = coalesce(var.reserved_concurrency, -1)
+  layers                         = var.insights_layer_arn == null ? [] : [var.insights_layer_arn]
 
   environment {
     variables = merge(var.common_environment, each.value.environment)
@@ -108,5 +109,18 @@ resource "aws_lambda_function" "this" {
   depends_on = [
     aws_cloudwatch_log_group.this,
     aws_iam_role_policy.this,
+    aws_iam_role_policy_attachment.insights,
   ]
+}
+
+################################################################################
+# Lambda Insights: the extension writes performance events to /aws/lambda-insights, a
+# log group shared by every function in the region; AWS's managed policy is its minimum.
+################################################################################
+
+resource "aws_iam_role_policy_attachment" "insights" {
+  for_each = var.insights_layer_arn == null ? {} : var.functions
+
+  role       = aws_iam_role.this[each.key].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/CloudWatchLambdaInsightsExecutionRolePolicy"
 }

@@ -62,6 +62,9 @@ output "runtime_settings" {
       in_vpc               = length(fn.vpc_config) > 0
       subnet_ids           = toset(flatten(fn.vpc_config[*].subnet_ids))
       security_group_ids   = toset(flatten(fn.vpc_config[*].security_group_ids))
+      layers               = fn.layers
+      environment          = fn.environment[0].variables
+      insights_policy      = contains(keys(aws_iam_role_policy_attachment.insights), key)
     }
   }
 }

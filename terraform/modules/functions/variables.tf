@@ -128,3 +128,9 @@ variable "vpc_security_group_ids" {
   type        = list(string)
   default     = []
 }
+
+variable "insights_layer_arn" {
+  description = "Lambda Insights extension layer (in this region, for this architecture) added to every function with AWS's Insights log policy; null for none."
+  type        = string
+  default     = null
+}

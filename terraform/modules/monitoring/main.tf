@@ -41,6 +41,16 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = each.value
 }
 
+# The pager (PagerDuty/Opsgenie CloudWatch integration URL) confirms the subscription itself.
+resource "aws_sns_topic_subscription" "pager" {
+  count = nonsensitive(var.pager_endpoint != null) ? 1 : 0
+
+  topic_arn              = aws_sns_topic.alerts.arn
+  protocol               = "https"
+  endpoint               = var.pager_endpoint
+  endpoint_auto_confirms = true
+}
+
 ################################################################################
 # Alarms: one table, one resource. Every alarm notifies the topic on ALARM and OK.
 ################################################################################

@@ -22,3 +22,8 @@ output "dashboard_name" {
   description = "Name of the CloudWatch dashboard."
   value       = aws_cloudwatch_dashboard.this.dashboard_name
 }
+
+output "subscriber_protocols" {
+  description = "Protocols of the alerts topic's subscribers (email per address, https for the pager)."
+  value       = concat([for s in aws_sns_topic_subscription.email : s.protocol], [for s in aws_sns_topic_subscription.pager : s.protocol])
+}

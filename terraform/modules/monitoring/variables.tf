@@ -14,6 +14,13 @@ variable "alert_emails" {
   default     = []
 }
 
+variable "pager_endpoint" {
+  description = "Pager integration URL subscribed over https (carries its key: sensitive); null for none."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
 variable "state_machine_arn" {
   description = "State machine whose executions are watched."
   type        = string

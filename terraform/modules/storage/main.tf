@@ -315,8 +315,12 @@ resource "aws_dynamodb_table" "requests" {
   }
 
   lifecycle {
-    # Autoscaling owns the provisioned capacity once the table exists.
-    ignore_changes = [read_capacity, write_capacity]
+    # Autoscaling owns the provisioned capacity of the table and of by_state once they exist.
+    # The index's capacity sits inside the global_secondary_index set, which ignore_changes
+    # can only take whole: changing the index's keys or projection means removing it here
+    # for that one apply (terraform-aws-modules' dynamodb-table does the same for autoscaled
+    # indexes).
+    ignore_changes = [read_capacity, write_capacity, global_secondary_index]
   }
 }
 

@@ -41,5 +41,6 @@ output "requests_table_protection" {
     deletion_protection    = aws_dynamodb_table.requests.deletion_protection_enabled
     billing_mode           = aws_dynamodb_table.requests.billing_mode
     autoscaled             = sort(keys(aws_appautoscaling_policy.requests))
+    index_capacity         = { for index in aws_dynamodb_table.requests.global_secondary_index : index.name => { read = index.read_capacity, write = index.write_capacity } }
   }
 }

@@ -35,3 +35,14 @@ output "observability" {
     log_retention_days     = aws_cloudwatch_log_group.this.retention_in_days
   }
 }
+
+output "timeouts" {
+  description = "Timeouts of the definition as deployed: the execution's and each callback (.waitForTaskToken) task's, in seconds."
+  value = {
+    execution = jsondecode(aws_sfn_state_machine.this.definition).TimeoutSeconds
+    callback_tasks = [
+      for state in values(jsondecode(aws_sfn_state_machine.this.definition).States) : state.TimeoutSeconds
+      if endswith(try(state.Resource, ""), ".waitForTaskToken")
+    ]
+  }
+}

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 
 from workflow_tools.preflight.plan import Plan, Resource
-from workflow_tools.preflight.registry import Context, Outcome, failed, rule, skipped, verdict
+from workflow_tools.preflight.registry import (
+    Context,
+    Outcome,
+    failed,
+    failed_unless_waived,
+    rule,
+    skipped,
+    verdict,
+)
 from workflow_tools.preflight.rules.common import is_set
 
 SECURITY = "Pre-Deployment / Security Hardening"
@@ -63,6 +71,55 @@ def api_keys_on_jira_routes(ctx: Context) -> Outcome:
     return verdict(problems, "callback and status routes need x-api-key (usage plan)")
 
 
+# Far above what the functions behind the API can serve, throttling protects nothing: the
+# excess becomes Lambda throttles (5xx) instead of 429s. An API handler takes at least ~50 ms
+# (a DynamoDB or Secrets Manager read), so one reserved execution serves <= 20 requests/s;
+# without reserved concurrency, 1000 requests/s is far beyond Jira's webhook and tool traffic.
+REQUESTS_PER_SECOND_PER_EXECUTION = 20
+MAX_RATE_UNRESERVED = 1000
+BURST_PER_RATE = 2  # a burst of two seconds' worth of requests
+
+
+def throttling_bound(plan: Plan) -> int:
+    reserved = plan.variable("lambda_reserved_concurrency")
+    if isinstance(reserved, int | float) and reserved >= 1:
+        return min(MAX_RATE_UNRESERVED, int(reserved) * REQUESTS_PER_SECOND_PER_EXECUTION)
+    return MAX_RATE_UNRESERVED
+
+
+def _limits(plan: Plan) -> list[tuple[str, object, object]]:
+    """(where, rate, burst) of the stage-wide settings and each usage plan."""
+    limits = [
+        (
+            s.address,
+            s.get("settings.0.throttling_rate_limit"),
+            s.get("settings.0.throttling_burst_limit"),
+        )
+        for s in plan.of_type("aws_api_gateway_method_settings")
+        if s.get("method_path") == "*/*"
+    ]
+    limits += [
+        (
+            u.address,
+            u.get("throttle_settings.0.rate_limit"),
+            u.get("throttle_settings.0.burst_limit"),
+        )
+        for u in plan.of_type("aws_api_gateway_usage_plan")
+    ]
+    return limits
+
+
+def _too_high(plan: Plan) -> list[str]:
+    bound = throttling_bound(plan)
+    return [
+        f"{where}: rate {rate}/burst {burst} above {bound}/{bound * BURST_PER_RATE} "
+        f"(what the functions' reserved concurrency can serve)"
+        for where, rate, burst in _limits(plan)
+        if (isinstance(rate, int | float) and rate > bound)
+        or (isinstance(burst, int | float) and burst > bound * BURST_PER_RATE)
+    ]
+
+
 @rule("api_throttling", API, "Configure throttling limits")
 def api_throttling(ctx: Context) -> Outcome:
     problems = []
@@ -83,7 +140,30 @@ def api_throttling(ctx: Context) -> Outcome:
     for plan in plans:
         if not is_set(plan.get("throttle_settings.0.rate_limit")):
             problems.append(f"{plan.address}: usage plan without throttle_settings")
-    return verdict(problems, "stage and usage plan throttled")
+    if ctx.expect.production_values:
+        problems += _too_high(ctx.plan)
+    return verdict(problems, f"stage and usage plan throttled (<= {throttling_bound(ctx.plan)}/s)")
+
+
+@rule("api_execution_logging", API, "Enable access logging")
+def api_execution_logging(ctx: Context) -> Outcome:
+    """Execution logs say why API Gateway refused or failed a call (key, validation, 5xx)."""
+    settings = [
+        s
+        for s in ctx.plan.of_type("aws_api_gateway_method_settings")
+        if s.get("method_path") == "*/*"
+    ]
+    problems = [
+        f"{s.address}: execution logging_level {s.get('settings.0.logging_level')}"
+        for s in settings
+        if s.get("settings.0.logging_level") not in ("ERROR", "INFO")
+    ]
+    if not settings:
+        problems.append("no stage-wide (*/*) method settings")
+    if problems and not ctx.expect.production_values:
+        return skipped(f"execution logging optional in {ctx.expect.environment}")
+    outcome = verdict(problems, "stage execution logs on (ERROR or INFO)")
+    return failed_unless_waived(ctx, "api_execution_logging", outcome)
 
 
 @rule("api_access_logging", API, "Enable access logging")
@@ -124,7 +204,10 @@ def api_waf(ctx: Context) -> Outcome:
     associations = ctx.plan.of_type("aws_wafv2_web_acl_association")
     wanted = ctx.plan.variable("waf_acl_arn")
     if not associations and not wanted:
-        return skipped("waf_acl_arn unset: set your regional web ACL in the tfvars to enable")
+        if not ctx.expect.production_values:
+            return skipped("waf_acl_arn unset: set your regional web ACL in the tfvars to enable")
+        outcome = failed("waf_acl_arn unset: the API stage has no web ACL")
+        return failed_unless_waived(ctx, "api_waf", outcome)
     if not associations:
         return failed("a web ACL is configured but not associated with the stage")
     return verdict([], f"{len(associations)} web ACL association(s) on the API stage")

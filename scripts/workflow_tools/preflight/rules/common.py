@@ -39,9 +39,29 @@ def references_type(plan: Plan, resource: Resource, attr: str, rtype: str) -> bo
     return bool(plan.sources_of_type(resource, attr, rtype))
 
 
-def function_env(resource: Resource) -> dict[str, Any]:
+# The root local every function's environment is built from (terraform/locals.tf); the root
+# output `lambda_environment` is exactly it, so the plan knows its values before apply.
+COMMON_ENVIRONMENT = "common_environment"
+
+
+def function_env(plan: Plan, resource: Resource) -> dict[str, Any]:
+    """A function's environment, values included where the resource only says "unknown".
+
+    In a plan every function's environment is known only after apply (it holds ARNs of
+    resources created in the same plan). Its configuration says where it comes from: when
+    that is the root's common environment, its known values (URLs, levels, names) are read
+    from there; what stays unknown is UNKNOWN, for the rules to judge, never to skip.
+    """
     env = resource.get("environment.0.variables")
-    return env if isinstance(env, dict) else {}
+    if isinstance(env, dict):
+        return env
+    if env is not UNKNOWN:
+        return {}
+    if f"local.{COMMON_ENVIRONMENT}" in plan.sources(resource, "environment.0.variables"):
+        common = plan.root_local(COMMON_ENVIRONMENT)
+        if isinstance(common, dict):
+            return common
+    return {"(environment)": UNKNOWN}  # nothing to trace: one value nobody can judge
 
 
 def handler_key(resource: Resource) -> str:

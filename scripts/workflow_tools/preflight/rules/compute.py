@@ -8,7 +8,7 @@ from typing import Any
 
 from workflow_tools.preflight.plan import UNKNOWN, Plan, Resource
 from workflow_tools.preflight.registry import Context, Outcome, failed, rule, skipped, verdict
-from workflow_tools.preflight.rules.common import configured, function_env, handler_key, is_set
+from workflow_tools.preflight.rules.common import function_env, handler_key, is_set
 
 INFRA = "Pre-Deployment / Infrastructure Review"
 SECURITY = "Pre-Deployment / Security Hardening"
@@ -72,13 +72,21 @@ def lambda_timeouts(ctx: Context) -> Outcome:
     return verdict(problems, f"API functions <= {API_GATEWAY_TIMEOUT_SECONDS}s, others explicit")
 
 
+def _on_our_key(plan: Plan, fn: Resource) -> bool:
+    """kms_key_arn is a customer-managed key: a KMS ARN, or (unknown) one of our aws_kms_key."""
+    value = fn.get("kms_key_arn")
+    if isinstance(value, str):
+        return value.startswith("arn:") and ":kms:" in value
+    return value is UNKNOWN and bool(plan.sources_of_type(fn, "kms_key_arn", "aws_kms_key"))
+
+
 @rule("lambda_env_kms_encryption", SECRETS, "Configure KMS encryption")
 def lambda_env_kms_encryption(ctx: Context) -> Outcome:
     fns = functions(ctx.plan)
     problems = [
-        f"{f.address}: environment not encrypted with our key"
+        f"{f.address}: environment not encrypted with our key (no kms_key_arn)"
         for f in fns
-        if function_env(f) and not configured(ctx.plan, f, "kms_key_arn")
+        if is_set(f.get("environment.0.variables")) and not _on_our_key(ctx.plan, f)
     ]
     return verdict(problems, f"{len(fns)} function environment(s) on our KMS key")
 
@@ -91,11 +99,17 @@ def lambda_env_without_secrets(ctx: Context) -> Outcome:
     """Secrets are read from Secrets Manager at run time; the environment holds only ARNs."""
     problems = []
     for fn in functions(ctx.plan):
-        for name, value in function_env(fn).items():
+        for name, value in function_env(ctx.plan, fn).items():
+            if name == "(environment)":
+                problems.append(f"{fn.address}: environment unknown until apply and untraceable")
+                continue
             looks_secret = any(word in name.upper() for word in SECRET_WORDS)
-            is_reference = isinstance(value, str) and value.startswith("arn:")
-            if looks_secret and not name.upper().endswith("_ARN") and not is_reference:
-                # the value itself is never printed
+            if not looks_secret or name.upper().endswith("_ARN"):
+                continue
+            # the value itself is never printed
+            if value is UNKNOWN:
+                problems.append(f"{fn.address}: {name} is known only after apply: name it *_ARN")
+            elif not (isinstance(value, str) and value.startswith("arn:")):
                 problems.append(f"{fn.address}: {name} holds a value, not a secret ARN")
     return verdict(problems, "function environments hold secret ARNs, never values")
 
@@ -112,25 +126,98 @@ def lambda_vpc(ctx: Context) -> Outcome:
     return verdict(problems, "every function in the VPC's private subnets")
 
 
-@rule("production_endpoints", LAMBDA, "Replace mock APIs with production APIs")
-def production_endpoints(ctx: Context) -> Outcome:
-    if not ctx.expect.require_production_endpoints:
-        return skipped(f"mock APIs allowed in {ctx.expect.environment}")
-    problems = []
-    if ctx.plan.variable("enable_mock_apis") is True:
-        problems.append("enable_mock_apis is true")
-    problems += [
-        f"{f.address}: mock API deployed"
-        for f in functions(ctx.plan)
-        if handler_key(f) == "mock_external_api"
+# Root variables that name an endpoint the deployment sends data (and tokens) to.
+ENDPOINT_TF_VARIABLES = ("jira_base_url", "enrich_api_url", "fulfil_api_url", "pager_endpoint")
+
+
+def _endpoint_problems(ctx: Context, mocks_on: bool) -> list[str]:
+    problems = [
+        # the value is not printed: the pager's URL holds its integration key
+        f"variable {name} is not an https:// URL"
+        for name in ENDPOINT_TF_VARIABLES
+        if isinstance(ctx.plan.variable(name), str)
+        and not str(ctx.plan.variable(name)).startswith("https://")
     ]
     for fn in functions(ctx.plan):
-        for name, value in function_env(fn).items():
-            if name not in ENDPOINT_VARIABLES or not isinstance(value, str):
-                continue  # unknown values are API Gateway URLs built at apply: mock-only
-            if not value.startswith("https://") or "/mock/" in value:
-                problems.append(f"{fn.address}: {name} is not a production https endpoint")
-    return verdict(problems, "no mock APIs; Jira and external endpoints are https")
+        for name, value in function_env(ctx.plan, fn).items():
+            if name not in ENDPOINT_VARIABLES:
+                continue
+            if value is UNKNOWN:
+                if not mocks_on:  # with mocks: https://<api id>.execute-api..., built at apply
+                    problems.append(f"{fn.address}: {name} is known only after apply")
+            elif not isinstance(value, str) or not value.startswith("https://"):
+                problems.append(f"{fn.address}: {name} is not https")
+            elif "/mock/" in value and ctx.expect.require_production_endpoints:
+                problems.append(f"{fn.address}: {name} points at the mock API")
+    return problems
+
+
+@rule("production_endpoints", LAMBDA, "Replace mock APIs with production APIs")
+def production_endpoints(ctx: Context) -> Outcome:
+    """No mocks in staging and prod; every endpoint https outside the emulator."""
+    if ctx.expect.environment == "local":
+        return skipped("local: the emulator and its fake Jira answer plain http on 127.0.0.1")
+    problems = []
+    mocks_on = ctx.plan.variable("enable_mock_apis") is True
+    if ctx.expect.require_production_endpoints:
+        if mocks_on:
+            problems.append("enable_mock_apis is true")
+        problems += [
+            f"{f.address}: mock API deployed"
+            for f in functions(ctx.plan)
+            if handler_key(f) == "mock_external_api"
+        ]
+    problems += _endpoint_problems(ctx, mocks_on)
+    mocks = "mock APIs allowed" if not ctx.expect.require_production_endpoints else "no mock APIs"
+    return verdict(problems, f"{mocks}; Jira, external and pager endpoints are https")
+
+
+@rule("lambda_log_level", COMPLIANCE, "Review security policies")
+def lambda_log_level(ctx: Context) -> Outcome:
+    """DEBUG logs carry request bodies and Jira fields into log groups kept for a year."""
+    problems = []
+    for fn in functions(ctx.plan):
+        level = function_env(ctx.plan, fn).get("LOG_LEVEL")
+        if level is UNKNOWN:
+            problems.append(f"{fn.address}: LOG_LEVEL known only after apply")
+        elif isinstance(level, str) and level.upper() == "DEBUG":
+            problems.append(f"{fn.address}: LOG_LEVEL is DEBUG")
+    if problems and not ctx.expect.production_values:
+        return skipped(f"DEBUG logs allowed in {ctx.expect.environment}")
+    return verdict(problems, "functions log at INFO or above")
+
+
+INSIGHTS_LAYER = ":layer:LambdaInsightsExtension"
+
+
+INSIGHTS_POLICY = "/CloudWatchLambdaInsightsExecutionRolePolicy"
+
+
+def _insights_permitted(plan: Plan, fn: Resource) -> bool:
+    """The function's role (same instance key) carries AWS's Lambda Insights policy."""
+    return any(
+        str(a.get("policy_arn")).endswith(INSIGHTS_POLICY) and _same_key(a, fn)
+        for a in plan.of_type("aws_iam_role_policy_attachment")
+    )
+
+
+def _same_key(a: Resource, b: Resource) -> bool:
+    return a.address.rsplit("[", 1)[-1] == b.address.rsplit("[", 1)[-1]
+
+
+@rule("lambda_insights", LAMBDA, "Enable Lambda Insights")
+def lambda_insights(ctx: Context) -> Outcome:
+    fns = functions(ctx.plan)
+    problems = []
+    for fn in fns:
+        layers = fn.get("layers")
+        if not isinstance(layers, list) or not any(INSIGHTS_LAYER in str(x) for x in layers):
+            problems.append(f"{fn.address}: no LambdaInsightsExtension layer")
+        elif not _insights_permitted(ctx.plan, fn):
+            problems.append(f"{fn.address}: role may not write Lambda Insights logs")
+    if problems and not ctx.expect.production_values:
+        return skipped(f"Lambda Insights optional in {ctx.expect.environment}")
+    return verdict(problems, f"{len(fns)} function(s) report to Lambda Insights")
 
 
 # ---- logs ----------------------------------------------------------------------------------
@@ -293,7 +380,7 @@ def approval_timeout(ctx: Context) -> Outcome:
             if "TimeoutSeconds" not in t and "TimeoutSecondsPath" not in t
         ]
     for fn in functions(ctx.plan):
-        ttl = function_env(fn).get("APPROVAL_TIMEOUT_SECONDS")
+        ttl = function_env(ctx.plan, fn).get("APPROVAL_TIMEOUT_SECONDS")
         if ttl is not None and ttl is not UNKNOWN and str(ttl) != str(seconds):
             problems.append(f"{fn.address}: APPROVAL_TIMEOUT_SECONDS {ttl} != {seconds}")
     return verdict(problems, f"approval waits {seconds}s, then times out to Jira")

@@ -9,6 +9,7 @@ from workflow_tools.preflight.registry import (
     Context,
     Outcome,
     failed,
+    failed_unless_waived,
     passed,
     rule,
     skipped,
@@ -122,6 +123,73 @@ def alarms_notify_sns(ctx: Context) -> Outcome:
         if not _targets_sns(ctx.plan, a)
     ]
     return verdict(problems, f"{len(found)} alarm(s) notify the alerts topic")
+
+
+def subscriptions(plan: Plan) -> dict[str, int]:
+    """Confirmed-by-design subscribers of the alerts topic(s), counted by protocol."""
+    topics = plan.of_type("aws_sns_topic")
+    counts: dict[str, int] = {}
+    for sub in plan.of_type("aws_sns_topic_subscription"):
+        if any(plan.attached(sub, "topic_arn", t, "arn") for t in topics):
+            protocol = str(sub.get("protocol"))
+            counts[protocol] = counts.get(protocol, 0) + 1
+    return counts
+
+
+PAGER_PROTOCOLS = {"https"}  # PagerDuty/Opsgenie-style integration URLs
+PERSON_PROTOCOLS = {"email", "email-json", "sms"}
+
+
+@rule("alarm_subscriptions", MONITORING, "Set up PagerDuty/Opsgenie integration")
+def alarm_subscriptions(ctx: Context) -> Outcome:
+    """An alarm nobody receives is a log line: someone (a person or a pager) must subscribe."""
+    counts = subscriptions(ctx.plan)
+    wanted = PAGER_PROTOCOLS | PERSON_PROTOCOLS
+    found = {p: n for p, n in counts.items() if p in wanted}
+    if found:
+        shown = ", ".join(f"{n} {p}" for p, n in sorted(found.items()))
+        return passed(f"alerts topic subscribers: {shown}")
+    if not ctx.expect.production_values:
+        return skipped(
+            f"no alert subscribers (alert_emails, pager_endpoint) in {ctx.expect.environment}"
+        )
+    outcome = failed("nobody is subscribed to the alerts topic: set alert_emails or pager_endpoint")
+    return failed_unless_waived(ctx, "alarm_subscriptions", outcome)
+
+
+# Count alarms (Sum per 5 minutes): prod reserves 10 executions per function, so more than
+# 10 failures in 5 minutes means every slot failed once: an outage users already feel.
+MAX_COUNT_THRESHOLD = 10
+
+
+def _threshold_problem(ctx: Context, alarm: Resource) -> str | None:
+    threshold = alarm.get("threshold")
+    if not isinstance(threshold, int | float):
+        return (
+            f"{alarm.address}: threshold known only after apply" if threshold is UNKNOWN else None
+        )
+    if alarm.get("statistic") == "Sum" and threshold > MAX_COUNT_THRESHOLD:
+        return (
+            f"{alarm.get('alarm_name')}: threshold {threshold:g} > {MAX_COUNT_THRESHOLD} per period"
+        )
+    if ("AWS/States", "ExecutionTime") in metrics_watched(alarm):
+        timeout = ctx.plan.variable("state_machine_timeout_seconds")
+        if isinstance(timeout, int | float) and threshold >= timeout * 1000:
+            return f"{alarm.get('alarm_name')}: {threshold:g} ms >= the execution timeout"
+    if threshold <= 0:
+        return f"{alarm.get('alarm_name')}: threshold {threshold:g} alarms on every period"
+    return None
+
+
+@rule("alarm_thresholds", MONITORING, "Configure alarms for:")
+def alarm_thresholds(ctx: Context) -> Outcome:
+    found = alarms(ctx.plan)
+    problems = [p for a in found if (p := _threshold_problem(ctx, a))]
+    if problems and not ctx.expect.production_values:
+        return skipped(f"alarm thresholds not judged in {ctx.expect.environment}")
+    return verdict(
+        problems, f"{len(found)} alarm(s): counts <= {MAX_COUNT_THRESHOLD}, durations < timeout"
+    )
 
 
 @rule("alerts_topic", MONITORING, "Set up SNS topics for alerts")

@@ -306,3 +306,46 @@ def _has_key_policy(plan: Plan, key: Resource) -> bool:
     return any(
         plan.attached(p, "key_id", key, "key_id") for p in plan.of_type("aws_kms_key_policy")
     )
+
+
+# ---- destroy protection -----------------------------------------------------------------
+
+MIN_RECOVERY_DAYS = 7  # Secrets Manager's and KMS's shortest window that still allows a rescue
+
+
+def _destroy_problems(plan: Plan) -> list[str]:
+    problems = []
+    if plan.variable("allow_destroy_with_data") is True:
+        problems.append("allow_destroy_with_data is true")
+    problems += [
+        f"{t.address}: deletion protection off"
+        for t in _tables(plan)
+        if t.get("deletion_protection_enabled") is not True
+    ]
+    problems += [
+        f"{b.address}: force_destroy deletes every object with the bucket"
+        for b in plan.of_type("aws_s3_bucket")
+        if b.get("force_destroy") is True
+    ]
+    problems += [
+        f"{s.address}: recovery window {s.get('recovery_window_in_days')} days"
+        for s in plan.of_type("aws_secretsmanager_secret")
+        if isinstance(s.get("recovery_window_in_days"), int)
+        and s.get("recovery_window_in_days") < MIN_RECOVERY_DAYS
+    ]
+    problems += [
+        f"{k.address}: deletion window {k.get('deletion_window_in_days')} days"
+        for k in plan.of_type("aws_kms_key")
+        if isinstance(k.get("deletion_window_in_days"), int)
+        and k.get("deletion_window_in_days") < 30
+    ]
+    return problems
+
+
+@rule("destroy_protection", COMPLIANCE, "Configure data retention policies")
+def destroy_protection(ctx: Context) -> Outcome:
+    """A `terraform destroy` (or a replaced resource) must not take the data with it."""
+    problems = _destroy_problems(ctx.plan)
+    if problems and not ctx.expect.production_values:
+        return skipped(f"throwaway data allowed in {ctx.expect.environment}")
+    return verdict(problems, "table protected, buckets keep objects, 30-day key/secret windows")
