@@ -34,6 +34,10 @@ REGION: Final = "eu-west-1"
 _deserializer = TypeDeserializer()
 WEBHOOK_SECRET = "functional-webhook-secret"
 EXTERNAL_TOKEN = "functional-external-token"
+# API key ids as API Gateway hands them to the callback, and the decide key's name.
+DECIDE_KEY_ID = "decidekey01"
+READ_KEY_ID = "readkey0001"
+DECIDE_KEY_NAME = "jira-automation"
 
 
 @dataclass
@@ -220,6 +224,7 @@ def workflow(
             "APPROVAL_TIMEOUT_SECONDS": "3600",
             "MAX_WEBHOOK_BYTES": "65536",
             "HTTP_TIMEOUT_SECONDS": "1",
+            "DECISION_API_KEYS": f"{DECIDE_KEY_ID}={DECIDE_KEY_NAME}",
             "AWS_DEFAULT_REGION": REGION,
         }
         for name, value in env.items():

@@ -16,12 +16,20 @@ from tests.fuzz.properties import (
     account_state,
     assert_well_answered,
 )
+from tests.functional.conftest import DECIDE_KEY_ID
 from tests.fuzz.strategies import callback_bodies, proxy_event
 from tests.support.lambda_events import FakeLambdaContext
 
 
 def decide(body: bytes, binary: bool) -> dict[str, Any]:
-    event = proxy_event("POST", "/jira/callback", body, {"x-api-key": "fuzz"}, binary=binary)
+    event = proxy_event(
+        "POST",
+        "/jira/callback",
+        body,
+        {"x-api-key": "fuzz"},
+        binary=binary,
+        api_key_id=DECIDE_KEY_ID,
+    )
     response: dict[str, Any] = callback.handler(event, FakeLambdaContext())
     return response
 
