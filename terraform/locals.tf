@@ -82,6 +82,14 @@ locals {
   }
 }
 
+# Environment only some functions get: the callback learns which API keys may decide.
+locals {
+  function_environment = {
+    callback          = { DECISION_API_KEYS = module.api.decision_api_keys }
+    mock_external_api = { MOCK_FAULTS = var.mock_faults }
+  }
+}
+
 ################################################################################
 # IAM building blocks: each function's statements name only its own resources.
 ################################################################################

@@ -88,7 +88,7 @@ module "functions" {
       description       = fn.description
       timeout           = try(fn.timeout, local.step_function_timeout)
       policy_statements = fn.statements
-      environment       = key == "mock_external_api" ? { MOCK_FAULTS = var.mock_faults } : {}
+      environment       = lookup(local.function_environment, key, {})
     }
   }
   common_environment = local.common_environment

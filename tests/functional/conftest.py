@@ -19,6 +19,7 @@ from jira_workflow.domain.requests import RequestState
 from jira_workflow.domain.signature import sign
 from local_cloud.dynamodb_atomic import patch_atomic_dynamodb_writes
 from local_cloud.fake_jira.fake import FakeJira
+from local_cloud.fake_jira.model import DEFAULT_APPROVER_GROUP
 from local_cloud.statemachine import render
 from tests.support.external_api_server import ExternalApiServer
 
@@ -38,6 +39,8 @@ EXTERNAL_TOKEN = "functional-external-token"
 DECIDE_KEY_ID = "decidekey01"
 READ_KEY_ID = "readkey0001"
 DECIDE_KEY_NAME = "jira-automation"
+# Whose status changes decide: the fake Jira's default group (Bob and Carol Approver).
+APPROVER_GROUP = DEFAULT_APPROVER_GROUP
 
 
 @dataclass
@@ -225,6 +228,7 @@ def workflow(
             "MAX_WEBHOOK_BYTES": "65536",
             "HTTP_TIMEOUT_SECONDS": "1",
             "DECISION_API_KEYS": f"{DECIDE_KEY_ID}={DECIDE_KEY_NAME}",
+            "JIRA_APPROVER_GROUP": APPROVER_GROUP,
             "AWS_DEFAULT_REGION": REGION,
         }
         for name, value in env.items():

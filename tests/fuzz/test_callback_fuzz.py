@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jira_workflow.handlers import callback
+from tests.functional.conftest import DECIDE_KEY_ID
 from tests.fuzz.properties import (
     DECIDED,
     FUZZ,
@@ -16,7 +17,6 @@ from tests.fuzz.properties import (
     account_state,
     assert_well_answered,
 )
-from tests.functional.conftest import DECIDE_KEY_ID
 from tests.fuzz.strategies import callback_bodies, proxy_event
 from tests.support.lambda_events import FakeLambdaContext
 

@@ -71,10 +71,7 @@ def _named_keys(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _numeric_id(raw: str) -> str:
-    if raw and not raw.isdigit():
-        raise _Invalid
-    return raw
+_NO_KEYS: tuple[tuple[str, str], ...] = ()
 
 
 def _variable(name: str, default: Parsed, parse: Callable[[str], Parsed]) -> Any:
@@ -155,12 +152,11 @@ class Settings:
     # API keys that may decide (POST /jira/callback), by id, with the name recorded as actor;
     # any other key (the read key) is refused. None set: nobody may decide by callback.
     decision_api_keys: tuple[tuple[str, str], ...] = _variable(
-        "DECISION_API_KEYS", (), _named_keys
+        "DECISION_API_KEYS", _NO_KEYS, _named_keys
     )
-    # Who may decide by moving the issue in Jira: members of this group, or of this project
-    # role in the issue's project. Neither set: any user who can move the issue (dev only).
+    # Who may decide by moving the issue in Jira: members of this group. Unset: any user
+    # who can move the issue (Terraform requires it in prod).
     approver_group: str = _variable("JIRA_APPROVER_GROUP", "", _text)
-    approver_role_id: str = _variable("JIRA_APPROVER_ROLE_ID", "", _numeric_id)
     trigger: TriggerSettings = field(default_factory=TriggerSettings)
 
     def decision_key_name(self, api_key_id: str | None) -> str | None:
