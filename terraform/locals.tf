@@ -67,6 +67,7 @@ locals {
     REQUIRED_FIELDS          = join(";", [for scope, names in var.required_fields : "${scope}=${join(",", names)}"])
     APPROVAL_PENDING_STATUS  = var.approval_pending_status
     APPROVE_STATUS           = var.approve_status
+    JIRA_APPROVER_GROUP      = var.jira_approver_group == null ? "" : var.jira_approver_group
     REJECT_STATUS            = var.reject_status
     DONE_STATUS              = var.done_status
     FAILED_STATUS            = var.failed_status

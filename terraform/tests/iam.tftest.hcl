@@ -95,3 +95,22 @@ run "least_privilege" {
     error_message = "The mock function must have no data or secret permissions."
   }
 }
+
+# Deciding and reading are separate callers: two keys in two usage plans, and the callback
+# is told only the decide key's id (it refuses every other key with 403).
+run "decide_and_read_keys" {
+  command = apply
+
+  assert {
+    condition     = length(distinct(values(module.api.usage_plan_ids))) == 2 && module.api.api_key_id != module.api.read_api_key_id
+    error_message = "The decide and read keys must be separate keys in separate usage plans."
+  }
+  assert {
+    condition     = local.function_environment["callback"].DECISION_API_KEYS == "${module.api.api_key_id}=${local.name_prefix}-decide"
+    error_message = "The callback must accept exactly the decide key, recorded by its name."
+  }
+  assert {
+    condition     = !strcontains(local.function_environment["callback"].DECISION_API_KEYS, module.api.read_api_key_id)
+    error_message = "The read key must never be allowed to decide."
+  }
+}
