@@ -31,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workflow_tools.ops.common import REPO_ROOT
+from workflow_tools import REPO_ROOT
 
 PRODUCT = REPO_ROOT / "lambdas" / "jira_workflow"
 PERMISSIONS_DIR = REPO_ROOT / "terraform" / "permissions"
@@ -195,12 +195,13 @@ def annotation_type(node: ast.expr | None, product: Product) -> Type | None:
         elements = node.slice.elts if isinstance(node.slice, ast.Tuple) else []
         returned = annotation_type(elements[-1], product) if elements else None
         return Type("callable", returned.name) if returned and returned.kind == "class" else None
-    name = _name(node)
+    return _named_type(_name(node), product)
+
+
+def _named_type(name: str, product: Product) -> Type | None:
     if name in CLIENT_SERVICES:
         return Type("client", CLIENT_SERVICES[name])
-    if name in product.classes:
-        return Type("class", name)
-    return None
+    return Type("class", name) if name in product.classes else None
 
 
 # ---- following the calls --------------------------------------------------------------
@@ -365,10 +366,7 @@ class Finder:
     ) -> Type | None:
         func = call.func
         if isinstance(func, ast.Name):
-            if func.id in self.product.classes:
-                return Type("class", func.id)
-            target = self._module_function(func.id, scope.module)
-            return annotation_type(target[1].returns, self.product) if target else None
+            return self._type_of_named_call(func.id, scope)
         if not isinstance(func, ast.Attribute):
             return None
         owner = self._type_of(func.value, scope, local_types)
@@ -381,6 +379,13 @@ class Finder:
         if attribute is not None and attribute.kind == "callable":
             return Type("class", attribute.name)
         return None
+
+    def _type_of_named_call(self, name: str, scope: Scope) -> Type | None:
+        """A constructor's class, or what a module function is annotated to return."""
+        if name in self.product.classes:
+            return Type("class", name)
+        target = self._module_function(name, scope.module)
+        return annotation_type(target[1].returns, self.product) if target else None
 
 
 def _walk_outside_lambdas(node: ast.AST) -> Iterator[ast.AST]:
@@ -447,11 +452,13 @@ class Mismatch:
             yield f"{self.function}: code calls {grant}, which its role lacks"
 
 
-def mismatches(product: Product | None = None) -> list[Mismatch]:
+def mismatches(
+    product: Product | None = None, declarations: dict[str, dict[str, object]] | None = None
+) -> list[Mismatch]:
     """Every function whose declared grants differ from the calls its code makes."""
     product = product or Product()
     found = []
-    for function, declaration in declared_functions().items():
+    for function, declaration in (declarations or declared_functions()).items():
         if declaration.get("package", "product") != "product":
             continue  # the dev-only mock package: no AWS calls, checked by its empty list
         calls = calls_of(handler_module(declaration), product)

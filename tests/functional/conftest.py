@@ -67,7 +67,7 @@ class Workflow:
         return self._item(issue_key, "REQUEST")
 
     def token_item(self, issue_key: str) -> dict[str, Any] | None:
-        return self._item(issue_key, "TOKEN")
+        return self._item(f"TOKEN#{issue_key}", "TOKEN")
 
     def _item(self, issue_key: str, sort_key: str) -> dict[str, Any] | None:
         item = self.dynamodb.get_item(
