@@ -86,7 +86,7 @@ locals {
 # Environment only some functions get: the callback learns which API keys may decide.
 locals {
   function_environment = {
-    callback          = { DECISION_API_KEYS = module.api.decision_api_keys }
+    callback          = { DECISION_KEY_IDS = module.api.decision_api_keys }
     mock_external_api = { MOCK_FAULTS = var.mock_faults }
   }
 }

@@ -148,11 +148,11 @@ run "decide_and_read_keys" {
     error_message = "The decide and read keys must be separate keys in separate usage plans."
   }
   assert {
-    condition     = local.function_environment["callback"].DECISION_API_KEYS == "${module.api.api_key_id}=${local.name_prefix}-decide"
+    condition     = local.function_environment["callback"].DECISION_KEY_IDS == "${module.api.api_key_id}=${local.name_prefix}-decide"
     error_message = "The callback must accept exactly the decide key, recorded by its name."
   }
   assert {
-    condition     = !strcontains(local.function_environment["callback"].DECISION_API_KEYS, module.api.read_api_key_id)
+    condition     = !strcontains(local.function_environment["callback"].DECISION_KEY_IDS, module.api.read_api_key_id)
     error_message = "The read key must never be allowed to decide."
   }
 }

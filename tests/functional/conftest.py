@@ -227,7 +227,7 @@ def workflow(
             "APPROVAL_TIMEOUT_SECONDS": "3600",
             "MAX_WEBHOOK_BYTES": "65536",
             "HTTP_TIMEOUT_SECONDS": "1",
-            "DECISION_API_KEYS": f"{DECIDE_KEY_ID}={DECIDE_KEY_NAME}",
+            "DECISION_KEY_IDS": f"{DECIDE_KEY_ID}={DECIDE_KEY_NAME}",
             "JIRA_APPROVER_GROUP": APPROVER_GROUP,
             "AWS_DEFAULT_REGION": REGION,
         }

@@ -72,7 +72,7 @@ def first_invocation(endpoint: str, handler: str, event: dict[str, Any]) -> tupl
             "AWS_DEFAULT_REGION": REGION,
             "AWS_ENDPOINT_URL": endpoint,
             "REQUESTS_TABLE": TABLE,
-            "DECISION_API_KEYS": "decidekey01=jira-automation",
+            "DECISION_KEY_IDS": "decidekey01=jira-automation",
             "POWERTOOLS_METRICS_NAMESPACE": "JiraWorkflow",
         },
     )

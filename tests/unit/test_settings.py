@@ -188,7 +188,7 @@ def test_each_environment_name_reaches_its_field() -> None:
         "SECRETS_MAX_AGE_SECONDS": "19",
         "RECONCILE_LOOKBACK_HOURS": "23",
         "REQUIRED_FIELDS": "OPS/Task=summary,labels",
-        "DECISION_API_KEYS": "k1=jira-automation",
+        "DECISION_KEY_IDS": "k1=jira-automation",
     }
     env = {name: numeric.get(name, f"value-of-{name}") for name in Settings.environment_names()}
 
@@ -210,12 +210,12 @@ def by_variable(settings: Settings | TriggerSettings) -> dict[str, Any]:
 
 @pytest.mark.parametrize("raw", ["k1", "=name", "k1=", "k1=a,k2"])
 def test_decision_api_keys_need_an_id_and_a_name_each(raw: str) -> None:
-    with pytest.raises(ValueError, match="DECISION_API_KEYS"):
-        Settings.from_env({"DECISION_API_KEYS": raw})
+    with pytest.raises(ValueError, match="DECISION_KEY_IDS"):
+        Settings.from_env({"DECISION_KEY_IDS": raw})
 
 
 def test_only_a_listed_key_id_is_a_decider() -> None:
-    settings = Settings.from_env({"DECISION_API_KEYS": "k1=jira-automation, k2=ops"})
+    settings = Settings.from_env({"DECISION_KEY_IDS": "k1=jira-automation, k2=ops"})
 
     assert [settings.decision_key_name(k) for k in ("k1", "k2", "k3", None)] == [
         "jira-automation",

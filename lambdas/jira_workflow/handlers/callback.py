@@ -2,7 +2,7 @@
 
 Only a decide key may decide: API Gateway lets any key of a usage plan on the stage
 through, and hands the function the key's id (`requestContext.identity.apiKeyId`); the
-read key's id is not among DECISION_API_KEYS and is refused here. The recorded actor is
+read key's id is not among DECISION_KEY_IDS and is refused here. The recorded actor is
 the key's name, the authenticated caller; the body's free-text `actor` is kept as a note.
 """
 

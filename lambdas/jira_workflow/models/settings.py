@@ -152,7 +152,7 @@ class Settings:
     # API keys that may decide (POST /jira/callback), by id, with the name recorded as actor;
     # any other key (the read key) is refused. None set: nobody may decide by callback.
     decision_api_keys: tuple[tuple[str, str], ...] = _variable(
-        "DECISION_API_KEYS", _NO_KEYS, _named_keys
+        "DECISION_KEY_IDS", _NO_KEYS, _named_keys
     )
     # Who may decide by moving the issue in Jira: members of this group. Unset: any user
     # who can move the issue (Terraform requires it in prod).

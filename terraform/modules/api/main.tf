@@ -257,7 +257,7 @@ resource "aws_api_gateway_method_settings" "all" {
 # API keys and usage plans: one to decide (POST /jira/callback), one to read
 # (GET /requests/{issueKey}). API Gateway lets any key of a plan on this stage through to
 # either method; it hands the function the key's id, and the callback refuses every id but
-# the decide key's (output decision_api_keys, the callback's DECISION_API_KEYS).
+# the decide key's (output decision_api_keys, the callback's DECISION_KEY_IDS).
 ################################################################################
 
 locals {

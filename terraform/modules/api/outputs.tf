@@ -39,7 +39,7 @@ output "read_api_key_id" {
 }
 
 output "decision_api_keys" {
-  description = "Keys that may decide, as the callback reads them (DECISION_API_KEYS): id=name."
+  description = "Keys that may decide, as the callback reads them (DECISION_KEY_IDS): id=name."
   value       = "${aws_api_gateway_api_key.caller["decide"].id}=${aws_api_gateway_api_key.caller["decide"].name}"
 }
 
