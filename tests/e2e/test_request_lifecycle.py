@@ -37,6 +37,7 @@ def test_rejected_request_ends_rejected_and_jira_is_told(stack: LocalStackSessio
     key = create_request(stack, "Admin rights on production")
 
     pending = stack.wait_for_state(key, {"AWAITING_APPROVAL"})
+    stack.wait_for_comment(key, "approv")  # the bot has moved it to Awaiting Approval
     stack.jira.transition(key, "Rejected", actor="Carol Approver")
     done = stack.wait_for_state(key, {"REJECTED", "FAILED"}, timeout=60)
 
