@@ -69,6 +69,7 @@ locals {
     REQUIRED_FIELDS          = join(";", [for scope, names in var.required_fields : "${scope}=${join(",", names)}"])
     APPROVAL_PENDING_STATUS  = var.approval_pending_status
     APPROVE_STATUS           = var.approve_status
+    JIRA_APPROVER_GROUP      = var.jira_approver_group == null ? "" : var.jira_approver_group
     REJECT_STATUS            = var.reject_status
     DONE_STATUS              = var.done_status
     FAILED_STATUS            = var.failed_status
@@ -88,114 +89,122 @@ locals {
   insights_layer_arn = var.enable_lambda_insights ? lookup(var.lambda_insights_layer_arns, var.aws_region, null) : null
 }
 
+# Environment only some functions get: the callback learns which API keys may decide.
+locals {
+  function_environment = {
+    callback          = { DECISION_KEY_IDS = module.api.decision_api_keys }
+    mock_external_api = { MOCK_FAULTS = var.mock_faults }
+  }
+}
+
 ################################################################################
-# IAM building blocks: each function's statements name only its own resources.
+# IAM: each function's grants are declared in terraform/permissions/<function>.json, the
+# AWS calls its code makes (tests/unit/test_iam_permissions.py reads the code and fails on
+# any difference). A declaration names resources; this block turns names into ARNs.
+# A new function: add its entry below and its declaration file.
 ################################################################################
 
 locals {
-  table_arns       = [module.storage.requests_table_arn, "${module.storage.requests_table_arn}/index/*"]
-  bucket_arn       = module.storage.artifacts_bucket_arn
-  table_read       = ["dynamodb:GetItem", "dynamodb:Query"]
-  table_read_write = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+  table_arn  = module.storage.requests_table_arn
+  bucket_arn = module.storage.artifacts_bucket_arn
 
-  iam = {
-    table_read       = { sid = "ReadRequestsTable", actions = local.table_read, resources = local.table_arns }
-    table_read_write = { sid = "ReadWriteRequestsTable", actions = local.table_read_write, resources = local.table_arns }
-    read_payloads    = { sid = "ReadWebhookPayloads", actions = ["s3:GetObject"], resources = ["${local.bucket_arn}/webhooks/*"] }
-    write_payloads   = { sid = "WriteWebhookPayloads", actions = ["s3:PutObject"], resources = ["${local.bucket_arn}/webhooks/*"] }
-    artifacts        = { sid = "ReadWriteRequestArtifacts", actions = ["s3:GetObject", "s3:PutObject"], resources = ["${local.bucket_arn}/requests/*"] }
-    start_execution  = { sid = "StartRequestWorkflow", actions = ["states:StartExecution"], resources = [local.state_machine_arn] }
-    read_executions  = { sid = "ReadRequestWorkflowExecutions", actions = ["states:DescribeExecution"], resources = [local.executions_arn] }
-    # Task tokens are not resources: SendTaskSuccess/Failure/Heartbeat only accept Resource "*".
-    send_task_result = { sid = "AnswerApprovalTaskTokens", actions = ["states:SendTaskFailure", "states:SendTaskHeartbeat", "states:SendTaskSuccess"], resources = ["*"] }
-    jira_api_secret  = { sid = "ReadJiraApiSecret", actions = ["secretsmanager:GetSecretValue"], resources = [module.secrets.secret_arns["jira-api"]] }
-    webhook_secret   = { sid = "ReadJiraWebhookSecret", actions = ["secretsmanager:GetSecretValue"], resources = [module.secrets.secret_arns["jira-webhook"]] }
-    external_secret  = { sid = "ReadExternalApiSecret", actions = ["secretsmanager:GetSecretValue"], resources = [module.secrets.secret_arns["external-api"]] }
+  iam_resources = {
+    request_records   = [local.table_arn]
+    state_index       = ["${local.table_arn}/index/*"]
+    task_tokens       = [local.table_arn]
+    webhook_payloads  = ["${local.bucket_arn}/webhooks/*"]
+    request_artifacts = ["${local.bucket_arn}/requests/*"]
+    state_machine     = [local.state_machine_arn]
+    # Task tokens are not resources: SendTaskSuccess only accepts Resource "*".
+    any_task_token      = ["*"]
+    jira_api_secret     = [module.secrets.secret_arns["jira-api"]]
+    jira_webhook_secret = [module.secrets.secret_arns["jira-webhook"]]
+    external_api_secret = [module.secrets.secret_arns["external-api"]]
+  }
+
+  # Task tokens share the table with the records but not their keys (pk "TOKEN#<issue>"):
+  # a role granted records cannot read a token, and one granted tokens reads nothing else.
+  leading_key_conditions = {
+    request_records = { test = "ForAllValues:StringNotLike", variable = "dynamodb:LeadingKeys", values = ["TOKEN#*"] }
+    task_tokens     = { test = "ForAllValues:StringLike", variable = "dynamodb:LeadingKeys", values = ["TOKEN#*"] }
+  }
+
+  permissions = {
+    for key in keys(local.function_settings) : key => jsondecode(file("${path.module}/permissions/${key}.json"))
+  }
+  function_statements = {
+    for key, declaration in local.permissions : key => [
+      for s in declaration.statements : {
+        sid        = s.sid
+        actions    = s.actions
+        resources  = flatten([for name in s.resources : local.iam_resources[name]])
+        conditions = [for name in s.resources : local.leading_key_conditions[name] if contains(keys(local.leading_key_conditions), name)]
+      }
+    ]
   }
 
   # API Gateway gives up on an integration after 29 s; answer (or fail) before that.
   api_function_timeout  = 25
   step_function_timeout = 30
 
-  # Workflow steps: their request record, payload in, artifacts in/out, and Jira.
-  step_statements = [local.iam.table_read_write, local.iam.read_payloads, local.iam.artifacts, local.iam.jira_api_secret]
-
-  # docs/design.md's function table: handler, caller, and the statements each one needs.
-  functions = merge(
+  # docs/design.md's function table: what calls it, and how long it may take.
+  function_settings = merge(
     {
       webhook = {
-        handler     = "jira_workflow.handlers.webhook.handler"
         description = "POST /jira/webhook: verify HMAC, store payload, start or answer the workflow"
         timeout     = local.api_function_timeout
-        statements = [local.iam.table_read_write, local.iam.write_payloads, local.iam.read_payloads, local.iam.start_execution,
-        local.iam.read_executions, local.iam.send_task_result, local.iam.webhook_secret, local.iam.jira_api_secret]
       }
       callback = {
-        handler     = "jira_workflow.handlers.callback.handler"
         description = "POST /jira/callback: record an approval decision and answer the task token"
         timeout     = local.api_function_timeout
-        statements  = [local.iam.table_read_write, local.iam.send_task_result, local.iam.read_executions, local.iam.jira_api_secret]
       }
       status = {
-        handler     = "jira_workflow.handlers.status.handler"
         description = "GET /requests/{issueKey}: report a request's state"
         timeout     = local.api_function_timeout
-        statements  = [local.iam.table_read]
       }
       validate_request = {
-        handler     = "jira_workflow.handlers.validate_request.handler"
         description = "Workflow step: validate the request against the trigger rules"
-        statements  = local.step_statements
       }
       enrich_request = {
-        handler     = "jira_workflow.handlers.enrich_request.handler"
         description = "Workflow step: call the enrichment API"
-        statements  = concat(local.step_statements, [local.iam.external_secret])
       }
       store_artifacts = {
-        handler     = "jira_workflow.handlers.store_artifacts.handler"
         description = "Workflow step: write the request manifest and decide auto-approval"
-        statements  = local.step_statements
       }
       request_approval = {
-        handler     = "jira_workflow.handlers.request_approval.handler"
         description = "Workflow step (.waitForTaskToken): store the token and ask Jira for approval"
-        statements  = local.step_statements
       }
       fulfil_request = {
-        handler     = "jira_workflow.handlers.fulfil_request.handler"
         description = "Workflow step: call the fulfilment API"
-        statements  = concat(local.step_statements, [local.iam.external_secret])
         timeout     = 60
       }
       report_outcome = {
-        handler     = "jira_workflow.handlers.report_outcome.handler"
         description = "Workflow step: report the outcome to Jira"
-        statements  = local.step_statements
       }
       record_failure = {
-        handler     = "jira_workflow.handlers.record_failure.handler"
         description = "Workflow failure path: record the error and tell Jira"
-        statements  = local.step_statements
       }
       reconciler = {
-        handler     = "jira_workflow.handlers.reconciler.handler"
         description = "Scheduled: start requests whose webhook was missed, apply decisions made in Jira"
-        statements = [local.iam.table_read_write, local.iam.read_payloads, local.iam.write_payloads, local.iam.start_execution,
-        local.iam.read_executions, local.iam.send_task_result, local.iam.jira_api_secret]
-        timeout = 300
+        timeout     = 300
       }
     },
     var.enable_mock_apis ? {
       mock_external_api = {
-        handler     = "mock_apis.handlers.mock_external_api.handler"
         package     = "mock" # its own zip: the product's holds no mock code
         description = "Dev only: mock enrichment/fulfilment API behind ANY /mock/{proxy+}"
         timeout     = local.api_function_timeout
-        statements  = []
       }
     } : {},
   )
+
+  # Handler and statements come from the declaration, the rest from the table above.
+  functions = {
+    for key, fn in local.function_settings : key => merge(fn, {
+      handler    = local.permissions[key].handler
+      statements = local.function_statements[key]
+    })
+  }
 }
 
 locals {

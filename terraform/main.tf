@@ -24,6 +24,11 @@ resource "terraform_data" "deployment_guard" {
       error_message = "Set enrich_api_url and fulfil_api_url, or enable_mock_apis outside prod."
     }
     precondition {
+      # Without it, anyone who can move an issue in Jira decides its request.
+      condition     = !contains(["staging", "prod"], var.environment) || var.jira_approver_group != null
+      error_message = "Set jira_approver_group in ${var.environment}: only its members may decide by moving an issue."
+    }
+    precondition {
       condition     = !(var.environment == "prod" && var.enable_mock_apis)
       error_message = "enable_mock_apis must be false in prod: prod talks to the real endpoints."
     }
@@ -124,7 +129,7 @@ module "functions" {
       description       = fn.description
       timeout           = try(fn.timeout, local.step_function_timeout)
       policy_statements = fn.statements
-      environment       = key == "mock_external_api" ? { MOCK_FAULTS = var.mock_faults } : {}
+      environment       = lookup(local.function_environment, key, {})
     }
   }
   common_environment = local.common_environment

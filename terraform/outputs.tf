@@ -13,23 +13,33 @@ output "webhook_url" {
 }
 
 output "callback_url" {
-  description = "URL for approval decisions (POST with the x-api-key header)."
+  description = "URL for approval decisions (POST with the decide key in the x-api-key header)."
   value       = "${module.api.invoke_url}/jira/callback"
 }
 
 output "status_url_template" {
-  description = "Request status URL; replace {issueKey} (GET with the x-api-key header)."
+  description = "Request status URL; replace {issueKey} (GET with the read or decide key in x-api-key)."
   value       = "${module.api.invoke_url}/requests/{issueKey}"
 }
 
 output "api_key_id" {
-  description = "ID of the API key for /jira/callback and /requests (the value is not in state outputs)."
+  description = "ID of the decide key, for /jira/callback (and /requests); the value is not in state outputs."
   value       = module.api.api_key_id
 }
 
 output "api_key_value_command" {
-  description = "Command that prints the API key value."
+  description = "Command that prints the decide key's value (give it to Jira Automation only)."
   value       = "aws apigateway get-api-key --region ${local.region} --api-key ${module.api.api_key_id} --include-value --query value --output text"
+}
+
+output "read_api_key_id" {
+  description = "ID of the read key, for GET /requests/{issueKey} only: the callback refuses it (403)."
+  value       = module.api.read_api_key_id
+}
+
+output "read_api_key_value_command" {
+  description = "Command that prints the read key's value (for tools and dashboards)."
+  value       = "aws apigateway get-api-key --region ${local.region} --api-key ${module.api.read_api_key_id} --include-value --query value --output text"
 }
 
 output "custom_domain_target" {

@@ -322,6 +322,17 @@ variable "approval_pending_status" {
   default     = "Awaiting Approval"
 }
 
+variable "jira_approver_group" {
+  description = "Jira group whose members may decide a request by moving its issue (JIRA_APPROVER_GROUP); anyone else's move is refused and Jira told. null lets anyone who can move the issue decide (required in staging and prod)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jira_approver_group == null || try(length(trimspace(var.jira_approver_group)) > 0, false)
+    error_message = "jira_approver_group must be a group name, or null."
+  }
+}
+
 variable "approve_status" {
   description = "Status meaning approved (APPROVE_STATUS)."
   type        = string

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from jira_workflow.adapters.requests_table import RequestsTable
     from jira_workflow.adapters.secrets import SecretsReader
     from jira_workflow.services.approvals import Approvals
+    from jira_workflow.services.approvers import ApproverCheck
     from jira_workflow.services.intake import Intake
     from jira_workflow.services.operations import Operations
     from jira_workflow.services.reconcile import Reconciler
@@ -142,6 +143,18 @@ class Container:
         return Approvals(self.table, self.executions, self.jira, utc_now)
 
     @cached_property
+    def approvers(self) -> ApproverCheck:
+        from jira_workflow.services.approvers import ApproverCheck
+
+        return ApproverCheck(
+            self.settings.approver_group,
+            self.settings.trigger.approval_pending_status,
+            self.table,
+            self.jira,
+            utc_now,
+        )
+
+    @cached_property
     def intake(self) -> Intake:
         from jira_workflow.services.intake import Intake
 
@@ -155,6 +168,7 @@ class Container:
             executions=self.executions,
             approvals=self.approvals,
             now=utc_now,
+            approvers=self.approvers,
         )
 
     @cached_property
@@ -199,6 +213,7 @@ class Container:
             utc_now,
             timedelta(seconds=self.settings.approval_timeout_seconds),
             self.settings.reconcile_lookback_hours,
+            approvers=self.approvers,
         )
 
 

@@ -102,9 +102,10 @@ Local stack is up {info.startup_seconds}s after start, {info.apply_seconds}s int
 
   API             {info.api_url}
   webhook         POST {info.webhook_url}   (no API key; HMAC signature)
-  callback        POST {info.callback_url}  (x-api-key)
-  status          GET  {info.status_url}    (x-api-key)
-  API key         {info.api_key}
+  callback        POST {info.callback_url}  (x-api-key: decide key)
+  status          GET  {info.status_url}    (x-api-key: either key)
+  decide API key  {info.api_key}
+  read API key    {info.read_api_key}
   webhook secret  {info.webhook_secret}
   fake Jira       {info.jira_url}  (drive it: POST {info.control_url}/jira/issues)
   AWS endpoint    {info.aws_endpoint}  (region {info.region}, any credentials)

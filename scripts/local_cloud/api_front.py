@@ -129,23 +129,30 @@ class RouteTable:
         )
         return candidates[0]
 
-    def api_key_allowed(self, api_id: str, stage: str, key_value: str | None) -> bool:
-        """An enabled key attached to a usage plan that covers this API's stage."""
+    def authorised_key_id(self, api_id: str, stage: str, key_value: str | None) -> str | None:
+        """The id of an enabled key in a usage plan that covers this API's stage, else None.
+
+        As in API Gateway: the plan is checked, not the method. Any such key reaches every
+        key-requiring method; the function tells keys apart by `identity.apiKeyId`.
+        """
         if not key_value:
-            return False
+            return None
         backend = self.backend
         key_ids = {k.id for k in backend.keys.values() if k.value == key_value and k.enabled}
         for plan in backend.usage_plans.values():
             covers_stage = any(
                 s.get("apiId") == api_id and s.get("stage") == stage for s in plan.api_stages
             )
-            if covers_stage and key_ids & set(backend.usage_plan_keys.get(plan.id, {})):
-                return True
-        return False
+            planned = key_ids & set(backend.usage_plan_keys.get(plan.id, {}))
+            if covers_stage and planned:
+                return str(next(iter(planned)))
+        return None
 
 
-def proxy_event(request: Request, match: RouteMatch, source_ip: str) -> dict[str, Any]:
-    """The REST API Lambda proxy (v1) event for `request`."""
+def proxy_event(
+    request: Request, match: RouteMatch, source_ip: str, api_key_id: str | None = None
+) -> dict[str, Any]:
+    """The REST API Lambda proxy (v1) event for `request`; `api_key_id`: the key checked."""
     body_bytes = request.get_data()
     try:
         body: str | None = body_bytes.decode("utf-8") if body_bytes else None
@@ -182,6 +189,7 @@ def proxy_event(request: Request, match: RouteMatch, source_ip: str) -> dict[str
                 "sourceIp": source_ip,
                 "userAgent": request.headers.get("User-Agent"),
                 "apiKey": request.headers.get("x-api-key") if route.api_key_required else None,
+                "apiKeyId": api_key_id if route.api_key_required else None,
             },
         },
         "body": body,
@@ -289,12 +297,12 @@ class ApiGatewayFront:
 
     def handle(self, request: Request, source_ip: str) -> Response:
         try:
-            match = self._authorised_route(request)
+            match, api_key_id = self._authorised_route(request)
         except GatewayRejection as rejection:
             return gateway_error(rejection.status, rejection.message)
         if match.route.function_arn is None:
             return gateway_error(500, "Internal server error")
-        event = proxy_event(request, match, source_ip)
+        event = proxy_event(request, match, source_ip, api_key_id)
         with self._invocation_turn:
             payload, errored = self.invoke(match.route.function_arn, event)
         if errored:
@@ -304,8 +312,9 @@ class ApiGatewayFront:
         except ValueError:
             return gateway_error(502, "Internal server error")
 
-    def _authorised_route(self, request: Request) -> RouteMatch:
-        """The route `request` reaches, or the rejection API Gateway would answer."""
+    def _authorised_route(self, request: Request) -> tuple[RouteMatch, str | None]:
+        """The route `request` reaches and the API key it was let in with, or the
+        rejection API Gateway would answer."""
         api_id, stage, path = self._split_path(request.path)
         api = self.routes.find_api(api_id, stage) if stage else None
         if api is None or stage is None:
@@ -316,11 +325,12 @@ class ApiGatewayFront:
         match = self.routes.match(api, stage, request.method, path)
         if match is None:
             raise GatewayRejection(403, "Missing Authentication Token")
-        if match.route.api_key_required and not self.routes.api_key_allowed(
-            api.id, stage, request.headers.get("x-api-key")
-        ):
+        if not match.route.api_key_required:
+            return match, None
+        api_key_id = self.routes.authorised_key_id(api.id, stage, request.headers.get("x-api-key"))
+        if api_key_id is None:
             raise GatewayRejection(403, "Forbidden")
-        return match
+        return match, api_key_id
 
     @staticmethod
     def _split_path(path: str) -> tuple[str | None, str | None, str]:

@@ -48,7 +48,8 @@ class StackOptions:
 class StackInfo:
     """What a person or script needs to drive the stack (written to .local/stack.json).
 
-    Holds the webhook secret and an API key on purpose: `make local` must hand them out.
+    Holds the webhook secret and the API keys on purpose: `make local` must hand them out.
+    `api_key` decides and reads; `read_api_key` only reads (the callback refuses it).
     The Jira credentials and the external API token stay inside the stack.
     """
 
@@ -58,6 +59,7 @@ class StackInfo:
     status_url: str
     mock_url: str
     api_key: str
+    read_api_key: str
     webhook_secret: str
     jira_url: str
     aws_endpoint: str
@@ -305,7 +307,8 @@ class LocalStack:
             callback_url=f"{base}/jira/callback",
             status_url=f"{base}/requests/{{issueKey}}",
             mock_url=f"{base}/mock",
-            api_key=self._api_key(backend, api.id, stage),
+            api_key=self._api_key(backend, api.id, stage, "decide"),
+            read_api_key=self._api_key(backend, api.id, stage, "read"),
             webhook_secret=self.secrets.webhook_secret,
             jira_url=jira_url,
             aws_endpoint=endpoints.aws,
@@ -320,14 +323,15 @@ class LocalStack:
         )
 
     @staticmethod
-    def _api_key(backend: Any, api_id: str, stage: str) -> str:
+    def _api_key(backend: Any, api_id: str, stage: str, caller: str) -> str:
+        """The value of the `caller` key (named `<prefix>-<caller>`) in a plan on the stage."""
         for plan in backend.usage_plans.values():
             if any(s.get("apiId") == api_id and s.get("stage") == stage for s in plan.api_stages):
                 for key_id in backend.usage_plan_keys.get(plan.id, {}):
                     key = backend.keys.get(key_id)
-                    if key is not None and key.enabled:
+                    if key is not None and key.enabled and key.name.endswith(f"-{caller}"):
                         return str(key.value)
-        raise StackError("terraform apply created no enabled API key in a usage plan")
+        raise StackError(f"terraform apply created no enabled {caller} API key in a usage plan")
 
     @staticmethod
     def _reconciler_schedule(

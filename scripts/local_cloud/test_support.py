@@ -62,7 +62,8 @@ def http_proxy(event, context):
                                 "pathParameters": event["pathParameters"],
                                 "query": event["queryStringParameters"],
                                 "body": event["body"], "stage": event["requestContext"]["stage"],
-                                "sourceIp": event["requestContext"]["identity"]["sourceIp"]})}
+                                "sourceIp": event["requestContext"]["identity"]["sourceIp"],
+                                "apiKeyId": event["requestContext"]["identity"].get("apiKeyId")})}
 
 
 def unserialisable(event, context):

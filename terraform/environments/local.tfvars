@@ -12,6 +12,7 @@ enable_xray              = true
 jira_base_url        = "http://127.0.0.1:8081" # replaced by the emulator's fake Jira URL
 trigger_project_keys = ["OPS"]
 trigger_issue_types  = ["Service Request", "Task"]
+jira_approver_group  = "request-approvers"   # only its members decide by moving an issue
 required_fields      = { "*" = ["summary"] } # e.g. { "OPS/Service Request" = ["summary", "description"], "*" = ["summary"] }
 
 enable_mock_apis = true

@@ -11,6 +11,7 @@ enable_xray              = true
 jira_base_url        = "https://acme-sandbox.atlassian.net" # your Jira Cloud sandbox
 trigger_project_keys = ["OPS"]
 trigger_issue_types  = ["Service Request", "Task"]
+jira_approver_group  = "request-approvers"   # only its members decide by moving an issue
 required_fields      = { "*" = ["summary"] } # e.g. { "OPS/Service Request" = ["summary", "description"], "*" = ["summary"] }
 
 enable_mock_apis = false

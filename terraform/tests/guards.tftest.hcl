@@ -39,6 +39,26 @@ run "prod_refuses_mock_apis" {
   expect_failures = [terraform_data.deployment_guard]
 }
 
+run "prod_needs_an_approver_group" {
+  command = plan
+  variables {
+    environment         = "prod"
+    enable_mock_apis    = false
+    enrich_api_url      = "https://enrich.example.com"
+    fulfil_api_url      = "https://fulfil.example.com"
+    jira_approver_group = null
+  }
+  expect_failures = [terraform_data.deployment_guard]
+}
+
+run "an_empty_approver_group_is_refused" {
+  command = plan
+  variables {
+    jira_approver_group = " "
+  }
+  expect_failures = [var.jira_approver_group]
+}
+
 run "real_endpoints_required_without_mocks" {
   command = plan
   variables {

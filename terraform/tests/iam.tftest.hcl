@@ -89,9 +89,70 @@ run "least_privilege" {
     error_message = "Only the webhook may read the webhook HMAC secret."
   }
 
+  # Each role is its declaration and no more: beyond logs, key and traces, exactly the
+  # statements of terraform/permissions/<function>.json (whose actions the unit tests
+  # compare with the calls the function's code makes).
+  assert {
+    condition = alltrue([
+      for key, statements in module.functions.role_policy_statements : toset([
+        for s in statements : s.sid if !contains(["WriteOwnLogGroup", "DecryptWithDeploymentKey", "SendTraces"], s.sid)
+      ]) == toset([for s in local.permissions[key].statements : s.sid])
+    ])
+    error_message = "A role holds a statement its declaration does not."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for key, statements in module.functions.role_policy_statements : [
+        for s in statements : [
+          for declared in local.permissions[key].statements : toset(s.actions) == toset(declared.actions) if declared.sid == s.sid
+        ]
+      ]
+    ]))
+    error_message = "A role's statement grants other actions than its declaration."
+  }
+
+  # Task tokens (pk TOKEN#<issue>) are apart from the records: every statement on the table
+  # carries a leading-key condition, and only the functions that store or answer tokens
+  # have the one that reaches them.
+  assert {
+    condition = alltrue(flatten([
+      for statements in values(module.functions.role_policy_statements) : [
+        for s in statements : length(s.conditions) == 1 && s.conditions[0].variable == "dynamodb:LeadingKeys" && join(",", s.conditions[0].values) == "TOKEN#*"
+        if contains(s.resources, module.storage.requests_table_arn)
+      ]
+    ]))
+    error_message = "A statement on the requests table lacks its TOKEN#* leading-key condition."
+  }
+  assert {
+    condition = toset([
+      for key, statements in module.functions.role_policy_statements : key
+      if anytrue([for s in statements : anytrue([for c in s.conditions : c.test == "ForAllValues:StringLike"])])
+    ]) == toset(["callback", "reconciler", "request_approval", "webhook"])
+    error_message = "Only request_approval (stores), callback, webhook and reconciler (answer) may reach task tokens."
+  }
+
   # The mock external API touches nothing but its own logs (and the key for its env).
   assert {
     condition     = toset([for s in module.functions.role_policy_statements["mock_external_api"] : s.sid]) == toset(["WriteOwnLogGroup", "DecryptWithDeploymentKey", "SendTraces"])
     error_message = "The mock function must have no data or secret permissions."
+  }
+}
+
+# Deciding and reading are separate callers: two keys in two usage plans, and the callback
+# is told only the decide key's id (it refuses every other key with 403).
+run "decide_and_read_keys" {
+  command = apply
+
+  assert {
+    condition     = length(distinct(values(module.api.usage_plan_ids))) == 2 && module.api.api_key_id != module.api.read_api_key_id
+    error_message = "The decide and read keys must be separate keys in separate usage plans."
+  }
+  assert {
+    condition     = local.function_environment["callback"].DECISION_KEY_IDS == "${module.api.api_key_id}=${local.name_prefix}-decide"
+    error_message = "The callback must accept exactly the decide key, recorded by its name."
+  }
+  assert {
+    condition     = !strcontains(local.function_environment["callback"].DECISION_KEY_IDS, module.api.read_api_key_id)
+    error_message = "The read key must never be allowed to decide."
   }
 }

@@ -8,6 +8,7 @@ import threading
 from collections import Counter
 
 import pytest
+import requests
 
 from local_cloud.driver import LocalStackSession
 from tests.e2e.e2e_support import LOW_RISK, create_request
@@ -36,6 +37,7 @@ def test_rejected_request_ends_rejected_and_jira_is_told(stack: LocalStackSessio
     key = create_request(stack, "Admin rights on production")
 
     pending = stack.wait_for_state(key, {"AWAITING_APPROVAL"})
+    stack.wait_for_comment(key, "approv")  # the bot has moved it to Awaiting Approval
     stack.jira.transition(key, "Rejected", actor="Carol Approver")
     done = stack.wait_for_state(key, {"REJECTED", "FAILED"}, timeout=60)
 
@@ -130,3 +132,54 @@ def test_reconciler_starts_a_request_whose_webhook_never_arrived(
 
     assert result["errored"] is False, json.dumps(result)
     assert pending["executionArn"]
+
+
+# ---- who may decide ---------------------------------------------------------------------
+
+
+def test_the_read_key_cannot_decide_and_the_decide_key_is_the_recorded_actor(
+    stack: LocalStackSession,
+) -> None:
+    key = create_request(stack, "Decided by key")
+    stack.wait_for_state(key, {"AWAITING_APPROVAL"})
+    body = {"issueKey": key, "decision": "approved", "actor": "Dora Decider"}
+
+    refused = requests.post(
+        stack.info["callback_url"],
+        json=body,
+        headers={"x-api-key": stack.info["read_api_key"]},
+        timeout=30,
+    )
+    read = requests.get(
+        stack.info["status_url"].replace("{issueKey}", key),
+        headers={"x-api-key": stack.info["read_api_key"]},
+        timeout=30,
+    )
+    accepted = stack.decide(key, "approved", "Dora Decider")
+    done = stack.wait_for_state(key, {"FULFILLED", "FAILED"}, timeout=60)
+
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "CallerNotAllowed"
+    assert read.status_code == 200
+    assert read.json()["state"] == "AWAITING_APPROVAL"
+    assert accepted.status_code == 200
+    assert done["state"] == "FULFILLED"
+    assert done["actor"] == accepted.json()["actor"]
+    assert done["actor"].endswith("-decide")
+
+
+def test_a_status_change_by_a_non_approver_is_refused_and_jira_is_told(
+    stack: LocalStackSession,
+) -> None:
+    key = create_request(stack, "Moved by a bystander")
+    stack.wait_for_state(key, {"AWAITING_APPROVAL"})
+    stack.wait_for_comment(key, "approv")
+
+    stack.jira.transition(key, "Approved", actor="Mallory Member")
+    told = stack.wait_for_comment(key, "Mallory Member")
+
+    assert "request-approvers" in told and "nothing was decided" in told
+    assert stack.status(key).json()["state"] == "AWAITING_APPROVAL"
+    stack.run_reconciler()  # nor does the reconciler decide it from Jira's status
+    assert stack.status(key).json()["state"] == "AWAITING_APPROVAL"
+    assert [c for c in stack.jira.comments(key) if "Mallory Member" in c] == [told]

@@ -26,4 +26,5 @@ def test_late_decision_after_approval_timeout_is_410_and_jira_is_told(
 
     assert response.status_code == 410
     stack.wait_for_comment(late_request.issue_key, "no decision arrived in time")
-    stack.wait_for_comment(late_request.issue_key, "Slow Approver tried")
+    # Named by the decide key that sent it: the body's actor is a note, not an identity.
+    stack.wait_for_comment(late_request.issue_key, "-decide tried")

@@ -63,6 +63,7 @@ def test_no_task_token_secret_or_signature_appears_in_any_log(
     secrets = {
         "webhook secret": stack.info["webhook_secret"],
         "API key": stack.info["api_key"],
+        "read API key": stack.info["read_api_key"],
         "Jira API token": stack.jira.api_token,
     }
 

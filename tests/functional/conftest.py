@@ -19,6 +19,7 @@ from jira_workflow.domain.requests import RequestState
 from jira_workflow.domain.signature import sign
 from local_cloud.dynamodb_atomic import patch_atomic_dynamodb_writes
 from local_cloud.fake_jira.fake import FakeJira
+from local_cloud.fake_jira.model import DEFAULT_APPROVER_GROUP
 from local_cloud.statemachine import render
 from tests.support.external_api_server import ExternalApiServer
 
@@ -34,6 +35,12 @@ REGION: Final = "eu-west-1"
 _deserializer = TypeDeserializer()
 WEBHOOK_SECRET = "functional-webhook-secret"
 EXTERNAL_TOKEN = "functional-external-token"
+# API key ids as API Gateway hands them to the callback, and the decide key's name.
+DECIDE_KEY_ID = "decidekey01"
+READ_KEY_ID = "readkey0001"
+DECIDE_KEY_NAME = "jira-automation"
+# Whose status changes decide: the fake Jira's default group (Bob and Carol Approver).
+APPROVER_GROUP = DEFAULT_APPROVER_GROUP
 
 
 @dataclass
@@ -60,7 +67,7 @@ class Workflow:
         return self._item(issue_key, "REQUEST")
 
     def token_item(self, issue_key: str) -> dict[str, Any] | None:
-        return self._item(issue_key, "TOKEN")
+        return self._item(f"TOKEN#{issue_key}", "TOKEN")
 
     def _item(self, issue_key: str, sort_key: str) -> dict[str, Any] | None:
         item = self.dynamodb.get_item(
@@ -220,6 +227,8 @@ def workflow(
             "APPROVAL_TIMEOUT_SECONDS": "3600",
             "MAX_WEBHOOK_BYTES": "65536",
             "HTTP_TIMEOUT_SECONDS": "1",
+            "DECISION_KEY_IDS": f"{DECIDE_KEY_ID}={DECIDE_KEY_NAME}",
+            "JIRA_APPROVER_GROUP": APPROVER_GROUP,
             "AWS_DEFAULT_REGION": REGION,
         }
         for name, value in env.items():

@@ -19,7 +19,7 @@ from botocore.exceptions import (
 from jira_workflow.container import container
 from jira_workflow.domain.requests import RequestState
 from jira_workflow.handlers import callback
-from tests.functional.conftest import Workflow
+from tests.functional.conftest import DECIDE_KEY_ID, DECIDE_KEY_NAME, READ_KEY_ID, Workflow
 from tests.support.lambda_events import (
     FakeLambdaContext,
     api_event,
@@ -32,9 +32,10 @@ ENDPOINT = "https://states.eu-west-1.amazonaws.com/"
 APPROVE = {"issueKey": "OPS-1", "decision": "approved", "actor": "Carol Lead", "comment": "ok"}
 
 
-def decide(body: dict[str, Any] | str) -> dict[str, Any]:
+def decide(body: dict[str, Any] | str, api_key_id: str | None = DECIDE_KEY_ID) -> dict[str, Any]:
+    """POST the body as API Gateway hands it on, having checked the key `api_key_id`."""
     response: dict[str, Any] = callback.handler(
-        api_event("POST", "/jira/callback", body), FakeLambdaContext()
+        api_event("POST", "/jira/callback", body, api_key_id=api_key_id), FakeLambdaContext()
     )
     return response
 
@@ -71,7 +72,11 @@ def test_decision_completes_the_pending_task(
 
     assert response["statusCode"] == 200
     body = response_json(response)
-    assert (body["decision"], body["actor"]) == ("approved", "Carol Lead")
+    assert (body["decision"], body["actor"], body["note"]) == (
+        "approved",
+        DECIDE_KEY_NAME,
+        "Carol Lead",
+    )
     assert TOKEN not in response["body"]
     assert len(sent) == 1
     assert sent[0]["taskToken"] == TOKEN
@@ -92,8 +97,9 @@ def test_second_decision_is_409_naming_the_winner(workflow: Workflow) -> None:
 
     assert response["statusCode"] == 409
     assert response_json(response)["decision"] == "rejected"
-    assert response_json(response)["actor"] == "Dana"
-    assert workflow.record("OPS-1")["actor"] == "Dana"
+    assert response_json(response)["actor"] == DECIDE_KEY_NAME
+    assert workflow.record("OPS-1")["actor"] == DECIDE_KEY_NAME
+    assert workflow.record("OPS-1")["decision_comment"] == "(sent for Dana)"
 
 
 def test_concurrent_decisions_exactly_one_wins(workflow: Workflow) -> None:
@@ -152,7 +158,7 @@ def test_decision_after_the_approval_closed_is_410_and_jira_is_told(
     record = workflow.record("OPS-1")
     assert record["state"] == "APPROVAL_TIMED_OUT"
     assert "decision" not in record
-    assert any("Late Larry" in c and "not applied" in c for c in workflow.jira.comments("OPS-1"))
+    assert any(DECIDE_KEY_NAME in c and "not applied" in c for c in workflow.jira.comments("OPS-1"))
 
 
 def test_throttled_completion_withdraws_the_decision_so_a_retry_can_win(
@@ -180,11 +186,11 @@ def test_throttled_completion_withdraws_the_decision_so_a_retry_can_win(
         ("{oops", "not valid JSON"),
         ({"decision": "approved", "actor": "x"}, "issueKey"),
         ({"issueKey": "OPS-1", "decision": "maybe", "actor": "x"}, "decision"),
-        ({"issueKey": "OPS-1", "decision": "approved"}, "actor"),
+        ({"issueKey": "OPS-1", "decision": "approved", "actor": "x" * 257}, "actor"),
         ({"issueKey": "ops 1", "decision": "approved", "actor": "x"}, "issueKey"),
         ({"issueKey": "OPS-1", "decision": "approved", "actor": "x", "extra": 1}, "extra"),
     ],
-    ids=["json", "no-key", "bad-decision", "no-actor", "bad-key", "unknown-field"],
+    ids=["json", "no-key", "bad-decision", "long-actor", "bad-key", "unknown-field"],
 )
 def test_bad_body_is_400_naming_the_field(workflow: Workflow, body: Any, field: str) -> None:
     response = decide(body)
@@ -282,7 +288,7 @@ def test_no_answer_keeps_the_decision_and_token_and_is_503(
     assert (record["state"], record["decision"], record["actor"]) == (
         "APPROVED",
         "approved",
-        "Carol Lead",
+        DECIDE_KEY_NAME,
     )
     assert workflow.token_item("OPS-1") is not None
     assert "completion is unconfirmed" in caplog.text
@@ -344,7 +350,7 @@ def test_different_decision_after_an_unconfirmed_one_is_409_naming_the_winner(
     assert response["statusCode"] == 409
     assert (response_json(response)["decision"], response_json(response)["actor"]) == (
         "approved",
-        "Carol Lead",
+        DECIDE_KEY_NAME,
     )
     assert len(sent) == 1
     assert workflow.record("OPS-1")["decision"] == "approved"
@@ -416,7 +422,7 @@ def test_replayed_late_decisions_tell_jira_once(
     answers = [decide(late)["statusCode"] for _ in range(3)]
 
     assert answers == [410, 410, 410]
-    told = [c for c in workflow.jira.comments("OPS-1") if "Late Larry" in c]
+    told = [c for c in workflow.jira.comments("OPS-1") if DECIDE_KEY_NAME in c]
     assert len(told) == 1
     assert "after its approval had closed" in told[0]
 
@@ -431,7 +437,47 @@ def test_a_decision_on_a_request_that_never_awaited_one_says_so(workflow: Workfl
     assert decide(late)["statusCode"] == 410
     assert decide(late)["statusCode"] == 410
 
-    told = [c for c in workflow.jira.comments(key) if "Rita" in c]
+    told = [c for c in workflow.jira.comments(key) if DECIDE_KEY_NAME in c]
     assert len(told) == 1
     assert "had ended (FAILED) before it ever waited for a decision" in told[0]
     assert "approval had closed" not in told[0]
+
+
+# ---- who may decide: the decide key, not the read key ----------------------------------
+
+
+@pytest.mark.parametrize("api_key_id", [READ_KEY_ID, None], ids=["read-key", "no-key-id"])
+def test_a_key_that_may_only_read_is_refused_403_and_nothing_is_decided(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch, api_key_id: str | None
+) -> None:
+    awaiting_approval(workflow, "OPS-1")
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        container().executions._client, "send_task_success", lambda **kw: sent.append(kw)
+    )
+
+    response = decide(APPROVE, api_key_id=api_key_id)
+
+    assert response["statusCode"] == 403
+    assert response_json(response) == {
+        "error": "CallerNotAllowed",
+        "reason": "this API key may read requests but not decide them",
+    }
+    assert workflow.record("OPS-1")["state"] == "AWAITING_APPROVAL"
+    assert sent == []
+
+
+def test_the_recorded_actor_is_the_decide_keys_name_and_the_body_actor_a_note(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    awaiting_approval(workflow, "OPS-1")
+    monkeypatch.setattr(container().executions._client, "send_task_success", lambda **_: {})
+
+    response = decide({"issueKey": "OPS-1", "decision": "rejected", "actor": "Mallory CEO"})
+
+    assert response["statusCode"] == 200
+    record = workflow.record("OPS-1")
+    assert (record["actor"], record["decision_comment"]) == (
+        DECIDE_KEY_NAME,
+        "(sent for Mallory CEO)",
+    )

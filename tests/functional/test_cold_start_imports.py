@@ -72,6 +72,7 @@ def first_invocation(endpoint: str, handler: str, event: dict[str, Any]) -> tupl
             "AWS_DEFAULT_REGION": REGION,
             "AWS_ENDPOINT_URL": endpoint,
             "REQUESTS_TABLE": TABLE,
+            "DECISION_KEY_IDS": "decidekey01=jira-automation",
             "POWERTOOLS_METRICS_NAMESPACE": "JiraWorkflow",
         },
     )
@@ -99,7 +100,7 @@ def test_callback_decides_without_loading_requests(endpoint: str) -> None:
     body = {"issueKey": "OPS-1", "decision": "approved", "actor": "Carol Lead", "comment": "ok"}
 
     status, loaded = first_invocation(
-        endpoint, "callback", api_event("POST", "/jira/callback", body)
+        endpoint, "callback", api_event("POST", "/jira/callback", body, api_key_id="decidekey01")
     )
 
     assert status == 404

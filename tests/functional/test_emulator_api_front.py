@@ -67,11 +67,22 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             apigw.create_usage_plan_key(
                 usagePlanId=plan["id"], keyId=api_key["id"], keyType="API_KEY"
             )
+        # A second plan on the same stage, as ours has (decide and read keys).
+        reader = apigw.create_api_key(name="reader", enabled=True)
+        read_plan = apigw.create_usage_plan(
+            name="r", apiStages=[{"apiId": api_id, "stage": "local"}]
+        )
+        apigw.create_usage_plan_key(
+            usagePlanId=read_plan["id"], keyId=reader["id"], keyType="API_KEY"
+        )
         unplanned = apigw.create_api_key(name="no-plan", enabled=True)
         yield {
             "base": f"{endpoints['api']}/local",
             "by_id": f"{endpoints['api']}/_api/{api_id}/local",
             "key": key["value"],
+            "key_id": key["id"],
+            "reader_key": reader["value"],
+            "reader_key_id": reader["id"],
             "disabled_key": disabled["value"],
             "unplanned_key": unplanned["value"],
             "api": endpoints["api"],
@@ -98,6 +109,25 @@ def test_path_parameters_and_a_valid_api_key(api: dict[str, Any]) -> None:
 
     assert response.status_code == 201
     assert response.json()["pathParameters"] == {"issueKey": "OPS-7"}
+
+
+@pytest.mark.parametrize("key_name", ["key", "reader_key"])
+def test_the_function_is_told_which_key_was_let_in(api: dict[str, Any], key_name: str) -> None:
+    # As API Gateway: requestContext.identity.apiKeyId of whichever plan's key it was.
+    response = requests.get(
+        f"{api['base']}/requests/OPS-7", headers={"x-api-key": api[key_name]}, timeout=10
+    )
+
+    assert response.status_code == 201
+    assert response.json()["apiKeyId"] == api[f"{key_name}_id"]
+
+
+def test_a_route_without_a_key_tells_no_key_id(api: dict[str, Any]) -> None:
+    response = requests.post(
+        f"{api['base']}/jira/webhook", data="{}", headers={"x-api-key": api["key"]}, timeout=10
+    )
+
+    assert response.json()["apiKeyId"] is None
 
 
 @pytest.mark.parametrize("key_name", [None, "disabled_key", "unplanned_key"])

@@ -17,7 +17,7 @@ from local_cloud.fake_jira.model import (
     RUNBOOK_TRANSITIONS,
     Workflow,
 )
-from workflow_tools.jira_doctor.requirements import Finding, check_site
+from workflow_tools.jira_doctor.requirements import Finding, approver_group_finding, check_site
 from workflow_tools.jira_doctor.site import SiteReader
 
 EMAIL, TOKEN = "workflow-bot@example.com", "fake-token"
@@ -153,3 +153,16 @@ def test_the_fake_serves_projects_statuses_and_workflows_from_its_model() -> Non
     assert [w["name"] for w in read["workflows"]] == [workflow.name]
     served = {t["name"] for t in read["workflows"][0]["transitions"] if t["type"] == "DIRECTED"}
     assert served == {name for name, _, _ in RUNBOOK_TRANSITIONS}
+
+
+@pytest.mark.parametrize(
+    ("group", "outcome"),
+    [("request-approvers", "OK"), ("no-such-group", "MISSING"), ("", "MISSING")],
+)
+def test_the_approver_group_must_exist(site: FakeJira, group: str, outcome: str) -> None:
+    reader = SiteReader(site.url, JiraCredentials(EMAIL, TOKEN))
+
+    finding = approver_group_finding(group, reader.group_exists(group) if group else None)
+
+    assert finding.outcome.value == outcome
+    assert site.response_problems == []

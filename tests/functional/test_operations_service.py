@@ -156,7 +156,7 @@ def test_cancel_force_writes_updated_at_in_the_workflows_format(workflow: Workfl
 def test_cancel_stops_the_execution_when_no_task_of_it_waits(workflow: Workflow) -> None:
     key = workflow.awaiting_approval()
     workflow.dynamodb.delete_item(
-        TableName=workflow.table, Key={"pk": {"S": key}, "sk": {"S": "TOKEN"}}
+        TableName=workflow.table, Key={"pk": {"S": f"TOKEN#{key}"}, "sk": {"S": "TOKEN"}}
     )
 
     outcome = _operations().cancel(key, "alice", "stuck before approval", force=False)

@@ -16,7 +16,9 @@ from jira_workflow.domain.requests import ApprovalDecision, Decision, RequestSta
 from jira_workflow.handlers import reconciler
 from jira_workflow.services.reconcile import MAX_ISSUES_PER_RUN
 from local_cloud.fake_jira import model as fake_jira_model
-from tests.functional.conftest import Workflow
+from local_cloud.fake_jira.model import DEFAULT_STATUSES, GLOBAL_TRANSITIONS
+from local_cloud.fake_jira.model import Workflow as Workflow_
+from tests.functional.conftest import APPROVER_GROUP, Workflow
 from tests.support.lambda_events import FakeLambdaContext
 
 # A site whose workflow lets a decision be taken back (Approved -> Awaiting Approval).
@@ -127,6 +129,7 @@ def test_pending_approval_already_decided_in_jira_is_completed(
     table.store_token(key, f"{key}-d", "tok", 2_000_000_000)
     table.update(key, f"{key}-d", "2026-11-28T00:00:01Z", state=RequestState.AWAITING_APPROVAL)
     workflow.jira.drop_next_deliveries(1)
+    workflow.jira.add_to_group(APPROVER_GROUP, "Quiet Quinn")
     workflow.jira.transition(key, "Rejected", actor="Quiet Quinn")
     sent: list[dict[str, Any]] = []
 
@@ -155,6 +158,7 @@ def test_decision_takes_the_last_move_into_the_decided_status(
     workflow.jira.workflow = DECISIONS_CAN_BE_TAKEN_BACK
     key = workflow.awaiting_approval()
     workflow.jira.drop_next_deliveries(3)
+    workflow.jira.add_to_group(APPROVER_GROUP, "Second Sam")
     workflow.jira.transition(key, "Approved", actor="First Fran")
     workflow.jira.transition(key, "Awaiting Approval", actor="Undo Uma")
     workflow.jira.transition(key, "Approved", actor="Second Sam")
@@ -347,3 +351,48 @@ def test_decided_records_are_read_newest_first(workflow: Workflow) -> None:
 
     assert [record.issue_key for record in page] == [newer]
     assert older != newer
+
+
+def test_a_decision_moved_by_a_non_approver_is_refused_and_jira_told_once(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = workflow.jira.create_issue(
+        "OPS", "Moved by the wrong person", status="Awaiting Approval", notify=False
+    )
+    table = container().table
+    table.claim(key, f"{key}-d", "d", "k", "2026-11-28T00:00:00Z")
+    table.store_token(key, f"{key}-d", "tok", 2_000_000_000)
+    table.update(key, f"{key}-d", "2026-11-28T00:00:01Z", state=RequestState.AWAITING_APPROVAL)
+    workflow.jira.drop_next_deliveries(1)
+    workflow.jira.transition(key, "Approved", actor="Mallory Member")
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        container().executions._client, "send_task_success", lambda **kw: sent.append(kw)
+    )
+
+    first = reconcile()
+    second = reconcile()
+
+    assert first["decided"] == second["decided"] == []
+    assert sent == []
+    assert workflow.record(key)["state"] == "AWAITING_APPROVAL"
+    told = [c for c in workflow.jira.comments(key) if "Mallory Member" in c]
+    assert len(told) == 1, told  # one per status change, not one per run
+    assert APPROVER_GROUP in told[0] and "nothing was decided" in told[0]
+    # The runbook's workflow has no way back from Approved: the issue keeps its status.
+    assert workflow.jira.status(key) == "Approved"
+
+
+def test_a_refused_issue_is_moved_back_where_the_workflow_allows(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workflow.jira.workflow = Workflow_.build(DEFAULT_STATUSES, GLOBAL_TRANSITIONS)
+    key = workflow.awaiting_approval()
+    workflow.jira.drop_next_deliveries(1)
+    workflow.jira.transition(key, "Rejected", actor="Mallory Member")
+
+    assert reconcile()["decided"] == []
+
+    assert workflow.jira.status(key) == "Awaiting Approval"
+    assert any("moved back to 'Awaiting Approval'" in c for c in workflow.jira.comments(key))
+    assert workflow.record(key)["state"] == "AWAITING_APPROVAL"

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from jira_workflow.container import container
 from jira_workflow.handlers import webhook
-from tests.functional.conftest import WEBHOOK_SECRET, Workflow, signed_headers
+from tests.functional.conftest import APPROVER_GROUP, WEBHOOK_SECRET, Workflow, signed_headers
 from tests.support.jira_payloads import issue_created, status_changed
 from tests.support.lambda_events import FakeLambdaContext, api_event, response_header, response_json
 
@@ -221,7 +221,7 @@ def test_move_to_approved_status_decides_the_pending_approval(workflow: Workflow
     )
 
     response = deliver(
-        status_changed("OPS-12", "Awaiting Approval", "Approved", actor="Carol Lead"), "d-2"
+        status_changed("OPS-12", "Awaiting Approval", "Approved", actor="Carol Approver"), "d-2"
     )
 
     assert response["statusCode"] == 200
@@ -230,6 +230,24 @@ def test_move_to_approved_status_decides_the_pending_approval(workflow: Workflow
     assert (record["state"], record["decision"], record["actor"]) == (
         "APPROVED",
         "approved",
-        "Carol Lead",
+        "Carol Approver",
     )
     assert workflow.token_item("OPS-12") is None
+
+
+def test_a_move_to_approved_by_a_non_approver_decides_nothing_and_jira_is_told(
+    workflow: Workflow,
+) -> None:
+    key = workflow.awaiting_approval()
+    body = status_changed(key, "Awaiting Approval", "Approved", actor="Mallory Member")
+
+    answers = [deliver(body, "m-1"), deliver(body, "m-1")]  # Jira may deliver twice
+
+    assert [a["statusCode"] for a in answers] == [200, 200]
+    assert "not in the approver group" in response_json(answers[0])["ignored"]
+    record = workflow.record(key)
+    assert (record["state"], record.get("decision")) == ("AWAITING_APPROVAL", None)
+    assert workflow.token_item(key) is not None
+    told = [c for c in workflow.jira.comments(key) if "Mallory Member" in c]
+    assert len(told) == 1, told
+    assert f"'{APPROVER_GROUP}' group" in told[0]

@@ -221,11 +221,18 @@ def proxy_event(
     binary: bool = False,
     resource: str | None = None,
     path_parameters: dict[str, str] | None = None,
+    api_key_id: str | None = None,
 ) -> dict[str, Any]:
     """The REST proxy event API Gateway builds: base64 when the body is not UTF-8 text
     (or when the API treats the media type as binary)."""
     event = api_event(
-        method, path, None, headers, resource=resource, path_parameters=path_parameters
+        method,
+        path,
+        None,
+        headers,
+        resource=resource,
+        path_parameters=path_parameters,
+        api_key_id=api_key_id,
     )
     if body is None:
         return event

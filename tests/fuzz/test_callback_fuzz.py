@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jira_workflow.handlers import callback
+from tests.functional.conftest import DECIDE_KEY_ID
 from tests.fuzz.properties import (
     DECIDED,
     FUZZ,
@@ -21,7 +22,14 @@ from tests.support.lambda_events import FakeLambdaContext
 
 
 def decide(body: bytes, binary: bool) -> dict[str, Any]:
-    event = proxy_event("POST", "/jira/callback", body, {"x-api-key": "fuzz"}, binary=binary)
+    event = proxy_event(
+        "POST",
+        "/jira/callback",
+        body,
+        {"x-api-key": "fuzz"},
+        binary=binary,
+        api_key_id=DECIDE_KEY_ID,
+    )
     response: dict[str, Any] = callback.handler(event, FakeLambdaContext())
     return response
 

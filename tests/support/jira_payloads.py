@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 
@@ -61,7 +62,7 @@ def status_changed(
         "timestamp": 1764300000000,
         "webhookEvent": "jira:issue_updated",
         "issue_event_type_name": "issue_generic",
-        "user": {"displayName": actor, "accountId": "557058:bob"},
+        "user": {"displayName": actor, "accountId": fake_account_id(actor)},
         "issue": issue_fields(key, status=to_status, **fields),
         "changelog": {
             "id": "10500",
@@ -79,3 +80,8 @@ def status_changed(
         },
     }
     return json.dumps(payload).encode()
+
+
+def fake_account_id(display_name: str) -> str:
+    """The account id the fake Jira gives a user of that name (so its groups resolve)."""
+    return f"557058:{uuid.uuid5(uuid.NAMESPACE_URL, display_name)}"

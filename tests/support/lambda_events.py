@@ -35,7 +35,9 @@ def api_event(
     headers: dict[str, str] | None = None,
     resource: str | None = None,
     path_parameters: dict[str, str] | None = None,
+    api_key_id: str | None = None,
 ) -> dict[str, Any]:
+    """`api_key_id`: the key API Gateway checked, as it fills `identity.apiKeyId`."""
     if isinstance(body, dict):
         body = json.dumps(body)
     if isinstance(body, bytes):
@@ -59,7 +61,7 @@ def api_event(
             "resourcePath": resource or path,
             "httpMethod": method,
             "path": f"/test{path}",
-            "identity": {"sourceIp": "127.0.0.1"},
+            "identity": {"sourceIp": "127.0.0.1", "apiKeyId": api_key_id},
         },
     }
 

@@ -32,8 +32,8 @@ def test_two_api_invocations_never_overlap(monkeypatch: pytest.MonkeyPatch) -> N
 
     front = api_front.ApiGatewayFront("123456789012", "eu-west-1", invoke=slow_invoke)
     match = SimpleNamespace(route=SimpleNamespace(function_arn="arn:aws:lambda:fn"))
-    monkeypatch.setattr(front, "_authorised_route", lambda request: match)
-    monkeypatch.setattr(api_front, "proxy_event", lambda request, found, source_ip: {})
+    monkeypatch.setattr(front, "_authorised_route", lambda request: (match, None))
+    monkeypatch.setattr(api_front, "proxy_event", lambda request, found, source_ip, key_id: {})
     requests = [Request(EnvironBuilder(method="POST").get_environ()) for _ in range(12)]
 
     with ThreadPoolExecutor(max_workers=6) as pool:

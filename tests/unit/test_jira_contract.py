@@ -43,6 +43,7 @@ SCENARIOS: dict[str, Callable[[JiraClient], object]] = {
     "search_jql": lambda c: list(
         c.search_issues('project in (OPS) AND status = "Submitted"', max_results=1)
     ),
+    "user_groups": lambda c: c.user_groups("5b10ac8d82e05b22cc7d4ef5"),
 }
 
 
@@ -55,6 +56,8 @@ _DOCTOR_ANSWERS: dict[str, object] = {
         "permissions": {"BROWSE_PROJECTS": {"key": "BROWSE_PROJECTS", "havePermission": True}}
     },
     "/rest/api/3/workflows": {"statuses": [], "workflows": []},
+    "/rest/api/3/group/bulk": {"isLast": True, "values": [{"name": "request-approvers"}]},
+    "/rest/api/3/user/groups": [{"name": "request-approvers", "groupId": "1"}],
 }
 
 
@@ -150,6 +153,7 @@ def test_every_doctor_operation_is_in_the_spec_and_not_deprecated() -> None:
 def test_doctor_requests_match_the_official_spec(recorded: responses.RequestsMock) -> None:
     reader = SiteReader(BASE, JiraCredentials("bot@acme.test", "token"))
     reader.read_project("OPS", ("Task",))
+    reader.group_exists("request-approvers")
 
     requests_made = [call.request for call in recorded.calls]
     for operation in SITE_OPERATIONS:

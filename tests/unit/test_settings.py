@@ -188,6 +188,7 @@ def test_each_environment_name_reaches_its_field() -> None:
         "SECRETS_MAX_AGE_SECONDS": "19",
         "RECONCILE_LOOKBACK_HOURS": "23",
         "REQUIRED_FIELDS": "OPS/Task=summary,labels",
+        "DECISION_KEY_IDS": "k1=jira-automation",
     }
     env = {name: numeric.get(name, f"value-of-{name}") for name in Settings.environment_names()}
 
@@ -196,6 +197,8 @@ def test_each_environment_name_reaches_its_field() -> None:
     dumped = {**by_variable(settings), **by_variable(settings.trigger)}
     for name, value in env.items():
         got = dumped[name]
+        if isinstance(got, tuple):
+            got = tuple("=".join(g) if isinstance(g, tuple) else g for g in got)
         shown = ",".join(got) if isinstance(got, tuple) else str(got)
         assert shown.removesuffix(".0") == value, name
 
@@ -203,3 +206,20 @@ def test_each_environment_name_reaches_its_field() -> None:
 def by_variable(settings: Settings | TriggerSettings) -> dict[str, Any]:
     """Each field's value keyed by the variable it is read from."""
     return {f.metadata["env"]: getattr(settings, f.name) for f in fields(settings) if f.metadata}
+
+
+@pytest.mark.parametrize("raw", ["k1", "=name", "k1=", "k1=a,k2"])
+def test_decision_api_keys_need_an_id_and_a_name_each(raw: str) -> None:
+    with pytest.raises(ValueError, match="DECISION_KEY_IDS"):
+        Settings.from_env({"DECISION_KEY_IDS": raw})
+
+
+def test_only_a_listed_key_id_is_a_decider() -> None:
+    settings = Settings.from_env({"DECISION_KEY_IDS": "k1=jira-automation, k2=ops"})
+
+    assert [settings.decision_key_name(k) for k in ("k1", "k2", "k3", None)] == [
+        "jira-automation",
+        "ops",
+        None,
+        None,
+    ]

@@ -75,6 +75,7 @@ DO_TRANSITION = JiraOperation(
     "do_transition", "POST", "/rest/api/3/issue/{issueIdOrKey}/transitions", idempotent=False
 )
 SEARCH_JQL = JiraOperation("search_jql", "POST", "/rest/api/3/search/jql")
+USER_GROUPS = JiraOperation("user_groups", "GET", "/rest/api/3/user/groups")
 
 JIRA_OPERATIONS: tuple[JiraOperation, ...] = (
     GET_ISSUE,
@@ -82,6 +83,7 @@ JIRA_OPERATIONS: tuple[JiraOperation, ...] = (
     LIST_TRANSITIONS,
     DO_TRANSITION,
     SEARCH_JQL,
+    USER_GROUPS,
 )
 
 ISSUE_FIELDS: tuple[str, ...] = (
@@ -118,6 +120,7 @@ class StatusChange:
     author_name: str | None
     author_account_id: str | None
     created: datetime | None
+    history_id: str = ""
 
     @classmethod
     def from_history(cls, history: Mapping[str, Any]) -> StatusChange | None:
@@ -129,6 +132,7 @@ class StatusChange:
                     author_name=author.get("displayName"),
                     author_account_id=author.get("accountId"),
                     created=_jira_time(history.get("created")),
+                    history_id=str(history.get("id") or ""),
                 )
         return None
 
@@ -266,6 +270,11 @@ class JiraClient:
         body = self._call(GET_ISSUE, {"issueIdOrKey": issue_key}, params=params)
         return JiraIssue.from_api(body)
 
+    def user_groups(self, account_id: str) -> tuple[str, ...]:
+        """Names of the groups the user belongs to."""
+        body = self._call_list(USER_GROUPS, {"accountId": account_id})
+        return tuple(str(g.get("name", "")) for g in body if isinstance(g, Mapping))
+
     def list_transitions(self, issue_key: str) -> list[JiraTransition]:
         body = self._call(LIST_TRANSITIONS, {"issueIdOrKey": issue_key})
         return [
@@ -348,6 +357,22 @@ class JiraClient:
         params: Mapping[str, str] | None = None,
         json: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
+        body = self._call_json(operation, path_params, params=params, json=json)
+        return body if isinstance(body, dict) else {}
+
+    def _call_list(self, operation: JiraOperation, params: Mapping[str, str]) -> list[Any]:
+        """A call whose answer is a JSON array (e.g. a user's groups)."""
+        body = self._call_json(operation, {}, params=params)
+        return body if isinstance(body, list) else []
+
+    def _call_json(
+        self,
+        operation: JiraOperation,
+        path_params: Mapping[str, str],
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Mapping[str, Any] | None = None,
+    ) -> Any:
         path = operation.path(**path_params)
         for attempt in range(1, self._max_attempts + 1):
             timeout = self._attempt_timeout()
@@ -444,7 +469,7 @@ class JiraClient:
         return ceiling * self._jitter()
 
     @staticmethod
-    def _result(operation: JiraOperation, path: str, response: requests.Response) -> dict[str, Any]:
+    def _result(operation: JiraOperation, path: str, response: requests.Response) -> Any:
         status = response.status_code
         if status == 404:
             raise JiraIssueNotFound(_rejection_message(operation, path, response))
@@ -458,7 +483,7 @@ class JiraClient:
             raise JiraRequestRejected(
                 f"Jira answered {status} to {operation.method} {path} with a non-JSON body"
             ) from exc
-        return body if isinstance(body, dict) else {}
+        return body
 
 
 def _may_have_reached_jira(exc: requests.RequestException) -> bool:

@@ -1,4 +1,8 @@
-"""DynamoDB: request records (`sk = REQUEST`) and pending task tokens (`sk = TOKEN`).
+"""DynamoDB: request records (`pk = <issue>, sk = REQUEST`) and pending task tokens
+(`pk = TOKEN#<issue>, sk = TOKEN`).
+
+Tokens have a partition key of their own so IAM can keep them from roles that only read
+records (a `dynamodb:LeadingKeys` condition on `TOKEN#*`, terraform/locals.tf).
 
 Conditional writes are how the workflow stays exactly-once: one active request per issue,
 one winning decision per approval, one approval comment per execution.
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 
 REQUEST_SK = "REQUEST"
 TOKEN_SK = "TOKEN"  # noqa: S105 - a sort key, not a credential
+TOKEN_PK_PREFIX = "TOKEN#"  # noqa: S105 - a key prefix, not a credential
 STATE_INDEX = "by_state"
 # Set on a request whose recorded decision is being sent to Step Functions again.
 RESENDING_MARKER = "completion_resent_at"
@@ -285,7 +290,7 @@ class RequestsTable:
         self._client.put_item(
             TableName=self._table,
             Item={
-                **_key(issue_key, TOKEN_SK),
+                **token_key(issue_key),
                 "task_token": {"S": token},
                 "execution_name": {"S": execution_name},
                 "expires_at": {"N": str(expires_at)},
@@ -294,7 +299,7 @@ class RequestsTable:
 
     def get_token(self, issue_key: str) -> PendingToken | None:
         item = self._client.get_item(
-            TableName=self._table, Key=_key(issue_key, TOKEN_SK), ConsistentRead=True
+            TableName=self._table, Key=token_key(issue_key), ConsistentRead=True
         ).get("Item")
         if not item:
             return None
@@ -308,7 +313,7 @@ class RequestsTable:
         try:
             self._client.delete_item(
                 TableName=self._table,
-                Key=_key(issue_key, TOKEN_SK),
+                Key=token_key(issue_key),
                 ConditionExpression="execution_name = :name",
                 ExpressionAttributeValues=_values(name=execution_name),
             )
@@ -329,6 +334,11 @@ def _why_not_decidable(record: RequestRecord | None, issue_key: str) -> Exceptio
 def _terminal_state_values() -> dict[str, str]:
     states = sorted(s.value for s in TERMINAL_STATES)
     return {f"t{i}": state for i, state in enumerate(states, start=1)}
+
+
+def token_key(issue_key: str) -> dict[str, Any]:
+    """Where the issue's pending task token is stored."""
+    return _key(TOKEN_PK_PREFIX + issue_key, TOKEN_SK)
 
 
 def _key(issue_key: str, sk: str) -> dict[str, Any]:

@@ -84,6 +84,10 @@ class BodyTooLarge(WorkflowError):
     """The body exceeds the configured limit."""
 
 
+class CallerNotAllowed(WorkflowError):
+    """The caller authenticated, but its API key may not do this (a read key deciding)."""
+
+
 class RequestNotFound(WorkflowError):
     """No request is recorded for the issue."""
 

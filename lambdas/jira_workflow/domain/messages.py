@@ -86,3 +86,13 @@ def short_reason(reason: str) -> str:
     if len(first_line) <= MAX_REASON_LENGTH:
         return first_line
     return first_line[: MAX_REASON_LENGTH - 1] + "…"
+
+
+def decision_refused(decision: ApprovalDecision, group: str, back_to: str) -> str:
+    verb = "approve" if decision.decision is Decision.APPROVED else "reject"
+    where = f" The issue was moved back to '{back_to}'." if back_to else ""
+    return (
+        f"{decision.actor} tried to {verb} this request by moving the issue, but only "
+        f"members of the '{group}' group may decide requests; nothing was decided.{where} "
+        "The request still waits for an approver."
+    )

@@ -73,6 +73,8 @@ class IssueChange:
     new_status: str | None = None  # the status the issue moved into, if it moved
     actor: str = "jira"
     status: str | None = None  # the issue's status as the delivery shows it
+    actor_account_id: str | None = None  # who moved it, as Jira identifies them
+    change_id: str = ""  # the changelog entry: one refusal comment per status change
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,9 @@ class StartRequest:
 @dataclass(frozen=True)
 class DecideApproval:
     decision: ApprovalDecision
+    # Who moved the issue and which change it was: only approvers' moves decide.
+    actor_account_id: str | None = None
+    change_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,9 @@ def _classify_status_change(change: IssueChange, rule: TriggerRule) -> WebhookAc
                     actor=change.actor,
                     comment=f"status changed to {new_status} in Jira",
                     source="webhook",
-                )
+                ),
+                actor_account_id=change.actor_account_id,
+                change_id=change.change_id,
             )
     return Ignore(f"status change to {new_status} is not a trigger")
 

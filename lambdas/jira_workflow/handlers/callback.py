@@ -1,4 +1,10 @@
-"""`POST /jira/callback`: a decision from Jira Automation ("Send web request"), API key."""
+"""`POST /jira/callback`: a decision from Jira Automation ("Send web request"), API key.
+
+Only a decide key may decide: API Gateway lets any key of a usage plan on the stage
+through, and hands the function the key's id (`requestContext.identity.apiKeyId`); the
+read key's id is not among DECISION_KEY_IDS and is refused here. The recorded actor is
+the key's name, the authenticated caller; the body's free-text `actor` is kept as a note.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.container import container
-from jira_workflow.domain.errors import BodyTooLarge
+from jira_workflow.domain.errors import BodyTooLarge, CallerNotAllowed
 from jira_workflow.domain.requests import ApprovalDecision
 from jira_workflow.handlers.http import (
     api_resolver,
@@ -30,14 +36,15 @@ register_error_handlers(app)
 
 @app.post("/jira/callback")
 def decide() -> Response[str]:
+    caller = _authenticated_decider()
     body = _decision_body(raw_body(app.current_event))
     logger.set_correlation_id(body.issueKey)
     record = container().approvals.decide(
         ApprovalDecision(
             issue_key=body.issueKey,
             decision=body.decision,
-            actor=body.actor,
-            comment=body.comment,
+            actor=caller,
+            comment=decision_comment(body.actor, body.comment),
             source="callback",
         )
     )
@@ -46,10 +53,27 @@ def decide() -> Response[str]:
         {
             "issueKey": record.issue_key,
             "decision": body.decision.value,
-            "actor": body.actor,
+            "actor": caller,
+            "note": body.actor,
             "decidedAt": record.decided_at,
         },
     )
+
+
+def _authenticated_decider() -> str:
+    """The name of the caller's API key; CallerNotAllowed unless it is a decide key."""
+    identity = app.current_event.request_context.identity
+    name = container().settings.decision_key_name(identity.api_key_id)
+    if name is None:
+        raise CallerNotAllowed("this API key may read requests but not decide them")
+    return name
+
+
+def decision_comment(note: str, comment: str) -> str:
+    """The caller's free-text actor, kept beside its comment: said, not authenticated."""
+    if not note:
+        return comment
+    return f"(sent for {note}) {comment}".rstrip()
 
 
 def _decision_body(raw: str | bytes) -> DecisionBody:

@@ -15,5 +15,6 @@ class DecisionBody(BaseModel):
 
     issueKey: IssueKey  # noqa: N815 - the wire name Jira Automation sends
     decision: Decision
-    actor: str = Field(min_length=1, max_length=256)
+    # Free text, kept as a note: the recorded actor is the API key's name.
+    actor: str = Field(default="", max_length=256)
     comment: str = Field(default="", max_length=4000)

@@ -57,6 +57,7 @@ class _ChangeItem(_Lenient):
 
 
 class _Changelog(_Lenient):
+    id: str | int | None = None
     items: list[_ChangeItem] = Field(default_factory=list)
 
 
@@ -81,6 +82,8 @@ class JiraWebhook(WebhookEvent):
             new_status=self.new_status(),
             actor=self.actor(),
             status=self.issue.fields.status.name if self.issue.fields.status else None,
+            actor_account_id=self.user.account_id if self.user else None,
+            change_id=str(self.changelog.id or "") if self.changelog else "",
         )
 
     def new_status(self) -> str | None:

@@ -60,6 +60,20 @@ def _required_fields(raw: str) -> RequiredFields:
         raise _Invalid from None
 
 
+def _named_keys(raw: str) -> tuple[tuple[str, str], ...]:
+    """`id=name,id=name`: API key ids and the names recorded as their callers."""
+    pairs = []
+    for part in _csv(raw):
+        key_id, _, name = part.partition("=")
+        if not key_id.strip() or not name.strip():
+            raise _Invalid
+        pairs.append((key_id.strip(), name.strip()))
+    return tuple(pairs)
+
+
+_NO_KEYS: tuple[tuple[str, str], ...] = ()
+
+
 def _variable(name: str, default: Parsed, parse: Callable[[str], Parsed]) -> Any:
     """A field read from the environment variable `name`, parsed by `parse` when set."""
     return field(default=default, metadata={"env": name, "parse": parse})
@@ -135,7 +149,19 @@ class Settings:
     required_fields: RequiredFields = _variable(  # noqa: RUF009 - frozen, so shared safely
         "REQUIRED_FIELDS", RequiredFields(), _required_fields
     )
+    # API keys that may decide (POST /jira/callback), by id, with the name recorded as actor;
+    # any other key (the read key) is refused. None set: nobody may decide by callback.
+    decision_api_keys: tuple[tuple[str, str], ...] = _variable(
+        "DECISION_KEY_IDS", _NO_KEYS, _named_keys
+    )
+    # Who may decide by moving the issue in Jira: members of this group. Unset: any user
+    # who can move the issue (Terraform requires it in prod).
+    approver_group: str = _variable("JIRA_APPROVER_GROUP", "", _text)
     trigger: TriggerSettings = field(default_factory=TriggerSettings)
+
+    def decision_key_name(self, api_key_id: str | None) -> str | None:
+        """The caller's name when `api_key_id` may decide; None when it may not."""
+        return dict(self.decision_api_keys).get(api_key_id or "")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -160,8 +160,13 @@ def completion_output(record: RequestRecord) -> dict[str, Any]:
 
 
 def _is_retry_of(record: RequestRecord, decision: ApprovalDecision) -> bool:
-    # The actor too: a different approver agreeing is not a retry, and is told who won.
-    return record.decision is decision.decision and record.actor == decision.actor
+    # The actor and its note too: a different approver agreeing is not a retry, and is
+    # told who won (callers sharing one decide key differ by the note in the comment).
+    return (
+        record.decision is decision.decision
+        and record.actor == decision.actor
+        and record.decision_comment == decision.comment
+    )
 
 
 def _warn_unconfirmed(record: RequestRecord) -> None:

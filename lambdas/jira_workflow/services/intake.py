@@ -26,6 +26,7 @@ from jira_workflow.models.json_body import json_document
 from jira_workflow.models.validation import parse_body
 from jira_workflow.observability import count, logger
 from jira_workflow.services.approvals import Approvals
+from jira_workflow.services.approvers import ApproverCheck
 
 DELIVERY_HEADER = "x-atlassian-webhook-identifier"
 SIGNATURE_HEADER = "x-hub-signature"
@@ -51,7 +52,9 @@ class Intake:
         executions: Executions,
         approvals: Approvals,
         now: Callable[[], str],
+        approvers: ApproverCheck | None = None,
     ) -> None:
+        """`approvers`: who may decide by moving the issue; None lets anyone (tests)."""
         self._rule = rule
         self._max_body_bytes = max_body_bytes
         self._webhook_secrets = webhook_secrets
@@ -60,6 +63,7 @@ class Intake:
         self._executions = executions
         self._approvals = approvals
         self._now = now
+        self._approvers = approvers
 
     def receive(self, body: bytes, headers: Mapping[str, str]) -> IntakeResult:
         """Raises BodyTooLarge, BadSignature, MalformedBody or StartThrottled."""
@@ -111,6 +115,12 @@ class Intake:
     def _decide(self, action: trigger.DecideApproval) -> IntakeResult:
         # Jira retries any 4xx/5xx a webhook gets, so outcomes that retrying cannot
         # change are answered 200 with the reason.
+        if self._approvers is not None:
+            refusal = self._approvers.refusal(
+                action.decision, action.actor_account_id, action.change_id
+            )
+            if refusal is not None:
+                return _ignored(refusal)
         try:
             record = self._approvals.decide(action.decision)
         except ApprovalAlreadyDecided as exc:

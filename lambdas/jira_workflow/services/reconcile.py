@@ -31,6 +31,7 @@ from jira_workflow.domain.requests import ApprovalDecision, Decision, RequestSta
 from jira_workflow.domain.trigger import TriggerRule, actor_name
 from jira_workflow.observability import count, logger
 from jira_workflow.services.approvals import Approvals
+from jira_workflow.services.approvers import ApproverCheck
 
 STUCK_AFTER = timedelta(minutes=5)
 # Issues read from the search per run (those with a request are skipped, but count): the
@@ -77,6 +78,7 @@ class Reconciler:
         now: Callable[[], str],
         approval_timeout: timedelta,
         lookback_hours: int,
+        approvers: ApproverCheck | None = None,
     ) -> None:
         self._rule = rule
         self._table = table
@@ -91,6 +93,8 @@ class Reconciler:
         # Older issues in the trigger status are left alone: after a deploy, the first run
         # does not start every issue that ever sat there.
         self._lookback_hours = lookback_hours
+        # Who may decide by moving the issue (None: anyone, as before approver groups).
+        self._approvers = approvers
 
     def run(self) -> ReconcileReport:
         """Run every phase; raises ReconcileIncomplete (with the report) if any failed."""
@@ -174,12 +178,31 @@ class Reconciler:
                 decision = decisions.get(issue.status.casefold())
                 if decision is None:
                     continue
-                self._approvals.decide(_decision_from_changelog(issue, decision))
+                decided = _decision_from_changelog(issue, decision)
+                if self._refused(issue, decided, report):
+                    continue
+                self._approvals.decide(decided)
                 report.decided.append(record.issue_key)
             except JiraUnavailable:
                 raise  # Jira is down: fail the phase rather than wait out every record
             except WorkflowError as exc:
                 report.errors.append(f"{record.issue_key}: {exc}")
+
+    def _refused(
+        self, issue: JiraIssue, decided: ApprovalDecision, report: ReconcileReport
+    ) -> bool:
+        """Whether the move into the decided status was not an approver's (Jira is told)."""
+        if self._approvers is None:
+            return False
+        change = issue.last_move_into(issue.status)
+        refusal = self._approvers.refusal(
+            decided,
+            change.author_account_id if change else None,
+            change.history_id if change else "",
+        )
+        if refusal is not None:
+            report.errors.append(f"{issue.key}: {refusal}")
+        return refusal is not None
 
     def _finish_unconfirmed_completions(self, report: ReconcileReport) -> None:
         now = datetime.fromisoformat(self._now())

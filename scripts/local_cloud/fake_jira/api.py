@@ -44,11 +44,13 @@ _ANSWERED_BY: dict[JiraCall, str] = {
     JiraCall("GET", "/rest/api/3/issue/{issueIdOrKey}/comment"): "_get_comments",
     JiraCall("POST", "/rest/api/3/issue/{issueIdOrKey}/comment"): "_post_comment",
     JiraCall("POST", "/rest/api/3/search/jql"): "_search",
+    JiraCall("GET", "/rest/api/3/user/groups"): "_get_user_groups",
     # What the Jira doctor reads (workflow_tools.jira_doctor): the site's configuration.
     JiraCall("GET", "/rest/api/3/project/{projectIdOrKey}"): "_get_project",
     JiraCall("GET", "/rest/api/3/project/{projectIdOrKey}/statuses"): "_get_project_statuses",
     JiraCall("GET", "/rest/api/3/mypermissions"): "_get_my_permissions",
     JiraCall("POST", "/rest/api/3/workflows"): "_read_workflows",
+    JiraCall("GET", "/rest/api/3/group/bulk"): "_find_groups",
 }
 SERVED_CALLS: tuple[JiraCall, ...] = tuple(_ANSWERED_BY)
 
@@ -271,6 +273,27 @@ class RestApi:
         if project is None:
             return 404, rest.errors(f"No project could be found with key '{key_or_id}'.")
         return 200, rest.project_statuses_json(project, self.store.workflow, self._base_url())
+
+    def _get_user_groups(self, *, query: Mapping[str, str], body: object) -> tuple[int, object]:
+        account_id = query.get("accountId", "")
+        try:
+            groups = self.store.groups_of(account_id)
+        except KeyError:
+            return 404, rest.errors(f"The user with account ID '{account_id}' does not exist.")
+        return 200, [rest.group_json(name, self._base_url()) for name in groups]
+
+    def _find_groups(self, *, query: Mapping[str, str], body: object) -> tuple[int, object]:
+        # One groupName is all the doctor asks for; the real API takes several.
+        wanted = query.get("groupName")
+        names = sorted(n for n in self.store.groups if wanted is None or n == wanted)
+        values = [{"name": n, "groupId": rest.group_id(n)} for n in names]
+        return 200, {
+            "isLast": True,
+            "maxResults": 50,
+            "startAt": 0,
+            "total": len(values),
+            "values": values,
+        }
 
     def _get_my_permissions(self, *, query: Mapping[str, str], body: object) -> tuple[int, object]:
         keys = [k.strip() for k in query.get("permissions", "").split(",") if k.strip()]

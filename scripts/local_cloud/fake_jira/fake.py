@@ -11,12 +11,14 @@ on its own HTTP server, and the webhook sender, with the knobs tests turn.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from local_cloud.fake_jira.adf import adf_to_text
 from local_cloud.fake_jira.api import RestApi
 from local_cloud.fake_jira.model import (
+    DEFAULT_APPROVER_GROUP,
+    DEFAULT_APPROVERS,
     DEFAULT_BOT_PERMISSIONS,
     DEFAULT_ISSUE_TYPES,
     FakeIssue,
@@ -41,7 +43,10 @@ class FakeJira:
         webhook_retry_delays: Sequence[float] = (0.05, 0.1, 0.2, 0.4, 0.8),
         webhook_timeout_seconds: float = 10.0,
         validate_against_spec: bool = True,
+        approver_groups: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
+        """`approver_groups`: group name -> display names of its members (default: the
+        request-approvers group with the approvers the tests move issues as)."""
         self.email = email
         self.api_token = api_token
         self.api_user = FakeUser("557058:workflow-bot", "Workflow Bot", email)
@@ -61,6 +66,14 @@ class FakeJira:
         self._issue_types = tuple(issue_types)
         for project in projects:
             self.add_project(project)
+        groups = (
+            {DEFAULT_APPROVER_GROUP: DEFAULT_APPROVERS}
+            if approver_groups is None
+            else approver_groups
+        )
+        for group, members in groups.items():
+            for member in members:
+                self.add_to_group(group, member)
 
     # ---- Lifecycle ------------------------------------------------------------------
 
@@ -123,6 +136,10 @@ class FakeJira:
     def user(self, display_name: str) -> FakeUser:
         """The user with that display name, created on first use."""
         return self.store.user(display_name)
+
+    def add_to_group(self, group: str, display_name: str) -> None:
+        """Put the user (created on first use) in the group (created on first use)."""
+        self.store.add_to_group(group, self.user(display_name))
 
     def create_issue(
         self,

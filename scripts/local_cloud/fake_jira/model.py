@@ -57,6 +57,10 @@ DEFAULT_BOT_PERMISSIONS: frozenset[str] = frozenset(
 )
 # A transition as `Workflow.build` takes it: (name, to) is global, (name, from, to) is not.
 TransitionSpec = tuple[str, str] | tuple[str, Sequence[str], str]
+# The group whose members may decide requests by moving the issue (the workflow's
+# JIRA_APPROVER_GROUP locally), and who is in it: the approvers the tests move issues as.
+DEFAULT_APPROVER_GROUP = "request-approvers"
+DEFAULT_APPROVERS: tuple[str, ...] = ("Bob Approver", "Carol Approver")
 ISSUE_CREATED = "jira:issue_created"
 ISSUE_UPDATED = "jira:issue_updated"
 
@@ -207,6 +211,8 @@ class IssueStore:
         self.projects: dict[str, FakeProject] = {}
         self._issue_numbers: dict[str, itertools.count[int]] = {}
         self._users: dict[str, FakeUser] = {}
+        # Group name -> account ids of its members.
+        self.groups: dict[str, set[str]] = {}
         # One sequence for issue, comment and changelog ids, as in a small Jira site.
         self._ids = itertools.count(10001)
 
@@ -240,6 +246,17 @@ class IssueStore:
                 account = f"557058:{uuid.uuid5(uuid.NAMESPACE_URL, display_name)}"
                 self._users[display_name] = FakeUser(account, display_name)
             return self._users[display_name]
+
+    def add_to_group(self, group: str, user: FakeUser) -> None:
+        with self.lock:
+            self.groups.setdefault(group, set()).add(user.account_id)
+
+    def groups_of(self, account_id: str) -> list[str]:
+        """The user's groups; KeyError when no such user exists."""
+        with self.lock:
+            if all(u.account_id != account_id for u in self._users.values()):
+                raise KeyError(account_id)
+            return sorted(g for g, members in self.groups.items() if account_id in members)
 
     def issue(self, key: str) -> FakeIssue:
         """The issue with that key (any case); KeyError when there is none."""

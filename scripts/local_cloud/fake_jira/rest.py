@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 import zlib
 from datetime import datetime
 from typing import Any
@@ -284,3 +285,13 @@ def _select_fields(all_fields: dict[str, Any], wanted: list[str] | None) -> dict
     chosen = {name: all_fields[name] for name in wanted if name in all_fields}
     # Only `id` requested: Jira omits `fields` altogether.
     return chosen if chosen or wanted != ["id"] else None
+
+
+def group_id(name: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"group:{name}"))
+
+
+def group_json(name: str, base_url: str) -> dict[str, Any]:
+    """A group as /user/groups lists it (GroupName)."""
+    gid = group_id(name)
+    return {"name": name, "groupId": gid, "self": f"{base_url}/rest/api/3/group?groupId={gid}"}

@@ -16,7 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from workflow_tools.jira_doctor.requirements import Finding, check_site
+from workflow_tools.jira_doctor.requirements import Finding, approver_group_finding, check_site
 from workflow_tools.jira_doctor.site import CredentialsRefused, SiteError, SiteReader
 from workflow_tools.ops.common import (
     OpsError,
@@ -83,13 +83,19 @@ def diagnose(target: Target, jira_url: str | None, api_url: str | None) -> list[
             ) from None
         except SiteError as exc:
             raise OpsError(str(exc)) from None
-    return check_site(
+    group = settings.approver_group
+    try:
+        approvers = approver_group_finding(group, reader.group_exists(group) if group else None)
+    except SiteError as exc:
+        raise OpsError(str(exc)) from None
+    findings = check_site(
         rule,
         auto_approve=settings.auto_approve_max_risk >= 0,
         projects=projects,
         webhook_url=webhook_url(target, api_url),
         bot=credentials.email,
     )
+    return [approvers, *findings]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

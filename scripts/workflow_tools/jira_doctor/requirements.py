@@ -268,6 +268,28 @@ def _check_issue_type(
     return findings
 
 
+def approver_group_finding(group: str, exists: bool | None) -> Finding:
+    """Status changes decide only when an approver group's member makes them."""
+    requirement = f"approver group {group!r} exists (JIRA_APPROVER_GROUP)"
+    if not group:
+        return Finding(
+            "JIRA_APPROVER_GROUP names who may decide by moving an issue",
+            Outcome.MISSING,
+            "set jira_approver_group in the environment's tfvars and apply; without it any "
+            "user who can move an issue decides it",
+        )
+    if exists is None:
+        return Finding(requirement, Outcome.UNKNOWN, "grant the bot Browse users and groups")
+    if not exists:
+        return Finding(
+            requirement,
+            Outcome.MISSING,
+            f"create the group {group!r} in Jira and add the approvers; until then every "
+            "status change to a decision is refused",
+        )
+    return Finding(requirement, Outcome.OK)
+
+
 def webhook_finding(webhook_url: str) -> Finding:
     """System webhooks are not readable through the REST API v3 with the bot's basic auth
     (`GET /webhook` lists only an app's dynamic webhooks), so a person checks this one."""

@@ -26,6 +26,7 @@ GET_PROJECT_STATUSES = JiraOperation(
 )
 GET_MY_PERMISSIONS = JiraOperation("get_my_permissions", "GET", "/rest/api/3/mypermissions")
 READ_WORKFLOWS = JiraOperation("read_workflows", "POST", "/rest/api/3/workflows")
+FIND_GROUPS = JiraOperation("find_groups", "GET", "/rest/api/3/group/bulk")
 
 # Every call the doctor makes; the committed OpenAPI document holds them
 # (workflow_tools.jira_spec.calls_in_use, tests/unit/test_jira_contract.py).
@@ -34,6 +35,7 @@ SITE_OPERATIONS: tuple[JiraOperation, ...] = (
     GET_PROJECT_STATUSES,
     GET_MY_PERMISSIONS,
     READ_WORKFLOWS,
+    FIND_GROUPS,
 )
 
 # The bot's project permissions the workflow uses, and the ones that let it read a workflow.
@@ -143,6 +145,13 @@ class SiteReader:
             for key, value in (listed or {}).items()
             if isinstance(value, dict)
         }
+
+    def group_exists(self, name: str) -> bool | None:
+        """Whether the site has that group; None when the bot may not browse groups."""
+        status, body = self._call(FIND_GROUPS, {}, params={"groupName": name}, allow=(403,))
+        if status == 403 or not isinstance(body, dict):
+            return None
+        return any(v.get("name") == name for v in body.get("values") or () if isinstance(v, dict))
 
     def workflow(self, project_id: str, issue_type_id: str) -> SiteWorkflow | None:
         """The workflow of one project and issue type; None when the bot may not read it."""

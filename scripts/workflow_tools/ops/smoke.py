@@ -64,7 +64,8 @@ def endpoints_from_aws(target: Target, api_url: str | None) -> Endpoints:
         if not apis:
             raise OpsError(f"REST API {target.prefix} not found: pass --api-url")
         api_url = f"https://{apis[0]['id']}.execute-api.{target.region}.amazonaws.com/{target.environment}"
-    keys = apigateway.get_api_keys(nameQuery=target.prefix, includeValues=True)["items"]
+    # The decide key: the smoke test decides its own request.
+    keys = apigateway.get_api_keys(nameQuery=f"{target.prefix}-decide", includeValues=True)["items"]
     secret = target.client("secretsmanager").get_secret_value(
         SecretId=target.secret_id("jira-webhook")
     )

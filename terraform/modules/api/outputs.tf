@@ -29,13 +29,23 @@ output "invoke_url" {
 }
 
 output "api_key_id" {
-  description = "ID of the API key for /jira/callback and /requests."
-  value       = aws_api_gateway_api_key.this.id
+  description = "ID of the decide key: POST /jira/callback (and GET /requests)."
+  value       = aws_api_gateway_api_key.caller["decide"].id
 }
 
-output "usage_plan_id" {
-  description = "ID of the usage plan."
-  value       = aws_api_gateway_usage_plan.this.id
+output "read_api_key_id" {
+  description = "ID of the read key: GET /requests/{issueKey} only (the callback answers 403)."
+  value       = aws_api_gateway_api_key.caller["read"].id
+}
+
+output "decision_api_keys" {
+  description = "Keys that may decide, as the callback reads them (DECISION_KEY_IDS): id=name."
+  value       = "${aws_api_gateway_api_key.caller["decide"].id}=${aws_api_gateway_api_key.caller["decide"].name}"
+}
+
+output "usage_plan_ids" {
+  description = "ID of each caller's usage plan: decide, read."
+  value       = { for key, plan in aws_api_gateway_usage_plan.caller : key => plan.id }
 }
 
 output "access_log_group_name" {

@@ -1,7 +1,8 @@
 ################################################################################
 # One role per function. Every role gets: write to its own log group, decrypt its own
 # environment with the key, and (when tracing) send X-Ray segments. The rest comes from
-# var.functions[*].policy_statements, which the root builds from that function's resources.
+# var.functions[*].policy_statements, which the root builds from the function's declared
+# AWS calls (terraform/permissions/<function>.json) and its own resources.
 ################################################################################
 
 data "aws_iam_policy_document" "assume_role" {
@@ -91,6 +92,15 @@ data "aws_iam_policy_document" "this" {
       effect    = "Allow"
       actions   = statement.value.actions
       resources = statement.value.resources
+
+      dynamic "condition" {
+        for_each = statement.value.conditions
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
     }
   }
 }

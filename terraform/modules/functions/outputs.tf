@@ -19,10 +19,15 @@ output "role_arns" {
 }
 
 output "role_policy_statements" {
-  description = "What each function's role may do: statements (sid, actions, resources), for review and the policy tests."
+  description = "What each function's role may do: statements (sid, actions, resources, conditions), for review and the policy tests."
   value = {
     for key, doc in data.aws_iam_policy_document.this : key => [
-      for s in doc.statement : { sid = s.sid, actions = sort(tolist(s.actions)), resources = sort(tolist(s.resources)) }
+      for s in doc.statement : {
+        sid        = s.sid
+        actions    = sort(tolist(s.actions))
+        resources  = sort(tolist(s.resources))
+        conditions = [for c in coalesce(s.condition, []) : { test = c.test, variable = c.variable, values = sort(tolist(c.values)) }]
+      }
     ]
   }
 }

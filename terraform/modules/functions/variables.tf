@@ -20,6 +20,11 @@ variable "functions" {
       sid       = string
       actions   = list(string)
       resources = list(string)
+      conditions = optional(list(object({
+        test     = string
+        variable = string
+        values   = list(string)
+      })), [])
     })), [])
   }))
 
