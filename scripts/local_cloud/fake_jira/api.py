@@ -3,7 +3,10 @@
 Every request is checked against Atlassian's OpenAPI spec (`jira_openapi`) and answered
 400 with the problems when it does not match, so code tested against the fake cannot
 drift from the real API; what the fake answers is checked too (`response_problems`).
-Injected faults and latency come first, as a failing Jira answers before anything else.
+Injected faults and latency come first, as a failing Jira answers before anything else:
+queued failures (`fail_next`), slow answers (latency: the call is applied, late), calls
+held and dropped unanswered (Jira down: the client's read timeout fires, nothing is
+applied) and unprompted 429s with `Retry-After` on every call (Jira's rate limiting).
 """
 
 from __future__ import annotations
@@ -73,13 +76,22 @@ class _Fault:
         return self.status, extra, rest.errors(f"Injected fault: HTTP {self.status}")
 
 
+class NoAnswer(Exception):  # noqa: N818 - what happens, not an error of the fake's
+    """The call goes unanswered: the server closes the connection without a response."""
+
+
 class InjectedFaults:
-    """Test knobs: fail the next calls with a status, or slow every call down."""
+    """Test knobs, switchable while the fake serves: fail the next calls with a status,
+    slow every call down, hold every call and drop it unanswered, or throttle every call."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[_Fault] = []
         self.latency = 0.0
+        # Held this long, then the connection closes unanswered (0: off).
+        self.unanswered_after = 0.0
+        # Every call answered 429 with this Retry-After (None: off).
+        self.throttle_retry_after: float | None = None
 
     def fail_next(self, count: int, status: int, retry_after: float | None) -> None:
         with self._lock:
@@ -89,11 +101,24 @@ class InjectedFaults:
         with self._lock:
             self._faults.clear()
             self.latency = 0.0
+            self.unanswered_after = 0.0
+            self.throttle_retry_after = None
 
     def take(self) -> tuple[_Fault | None, float]:
         """The fault for this call, if any, and how long to wait before answering."""
         with self._lock:
-            return (self._faults.pop(0) if self._faults else None), self.latency
+            if self._faults:
+                return self._faults.pop(0), self.latency
+            if self.throttle_retry_after is not None:
+                return _Fault(429, self.throttle_retry_after), self.latency
+            return None, self.latency
+
+    def hold_unanswered(self) -> None:
+        """In "Jira down" mode, hold the call and then drop it: raises NoAnswer."""
+        held = self.unanswered_after
+        if held:
+            time.sleep(held)
+            raise NoAnswer
 
 
 class RestApi:
@@ -124,7 +149,9 @@ class RestApi:
         ]
 
     def handle(self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes) -> Answer:
-        """Answer one REST call: (status, extra headers, JSON body or None)."""
+        """Answer one REST call: (status, extra headers, JSON body or None); raises NoAnswer
+        when the call is to go unanswered."""
+        self.faults.hold_unanswered()
         fault, latency = self.faults.take()
         if latency:
             time.sleep(latency)
