@@ -208,6 +208,27 @@ def test_jira_down_while_requesting_approval_raises_retryable_and_the_retry_comm
     assert sum("Approval needed" in c for c in workflow.jira.comments("OPS-1")) == 1
 
 
+def test_approval_awaited_without_jira_stores_the_token_and_calls_jira_not_at_all(
+    workflow: Workflow,
+) -> None:
+    """After RequestApproval's retries found Jira down, the request still waits: an
+    operator can tell Jira (approvals.py remind --resend) or decide once it answers."""
+    validated(workflow)
+    workflow.jira.stop_answering()  # any call would hang: the step must make none
+    started = time.monotonic()
+
+    run(request_approval, taskToken="token-2", tellJira=False)
+
+    assert time.monotonic() - started < 2
+    assert workflow.jira.api_calls == []
+    token = workflow.token_item("OPS-1")
+    assert token is not None and token["task_token"] == "token-2"
+    record = workflow.record("OPS-1")
+    assert record["state"] == "AWAITING_APPROVAL"
+    assert "approval_comment_at" not in record  # told to no one yet: remind --resend will
+    workflow.jira.clear_faults()
+
+
 def test_fulfil_sends_one_idempotency_key_per_execution(workflow: Workflow) -> None:
     request_key = validated(workflow)
 
