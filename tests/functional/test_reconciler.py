@@ -149,6 +149,22 @@ def test_pending_approval_already_decided_in_jira_is_completed(
     assert record["decided_at"] == output["decidedAt"] == iso(moved.created)
 
 
+def test_pending_approval_is_decided_by_the_configured_status_id(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The site calls its reject status "Rejected"; the deployment knows it by id only.
+    rejected_id = workflow.jira.workflow.status_id("Rejected")
+    monkeypatch.setenv("REJECT_STATUS", "Declined")
+    monkeypatch.setenv("REJECT_STATUS_ID", rejected_id)
+    key = workflow.awaiting_approval()
+    workflow.jira.drop_next_deliveries(1)
+    workflow.jira.transition(key, "Rejected", actor="Quiet Quinn")
+    monkeypatch.setattr(container().executions._client, "send_task_success", lambda **kwargs: {})
+
+    assert reconcile()["decided"] == [key]
+    assert workflow.record(key)["state"] == "REJECTED"
+
+
 def test_decision_takes_the_last_move_into_the_decided_status(
     workflow: Workflow, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -146,6 +146,7 @@ class JiraIssue:
     reporter_name: str | None
     reporter_account_id: str | None
     priority: str | None
+    status_id: str | None = None
     # Only with `expand=changelog`; Jira returns the most recent histories (up to 100).
     status_changes: tuple[StatusChange, ...] = ()
 
@@ -173,6 +174,7 @@ class JiraIssue:
             reporter_name=reporter.get("displayName"),
             reporter_account_id=reporter.get("accountId"),
             priority=_name_of(fields.get("priority")),
+            status_id=_id_of(fields.get("status")),
             status_changes=tuple(
                 change
                 for history in (body.get("changelog") or {}).get("histories") or ()
@@ -201,6 +203,12 @@ def _jira_time(value: object) -> datetime | None:
             return datetime.strptime(value, pattern)
         except ValueError:
             continue
+    return None
+
+
+def _id_of(value: object) -> str | None:
+    if isinstance(value, Mapping) and value.get("id") is not None:
+        return str(value["id"])
     return None
 
 

@@ -21,6 +21,10 @@ class TriggerRule:
     Empty project keys or issue types accept any; an empty status never matches.
     The rule: an issue of a configured project and type that is in (created in), or moves
     into, `trigger_status` starts a request.
+
+    A status id (`*_status_id`, optional) is matched instead of the name wherever Jira
+    gives one (changelog `to`, the issue's `status.id`): ids survive a renamed status and
+    tell apart two statuses of one name; without an id on either side, names decide.
     """
 
     project_keys: tuple[str, ...] = ()
@@ -31,6 +35,9 @@ class TriggerRule:
     reject_status: str = "Rejected"
     done_status: str = ""
     failed_status: str = ""
+    trigger_status_id: str = ""
+    approve_status_id: str = ""
+    reject_status_id: str = ""
 
     def covers(self, project_key: str, issue_type: str) -> bool:
         """Whether the issue is of a configured project and issue type."""
@@ -38,13 +45,23 @@ class TriggerRule:
             not self.issue_types or issue_type in self.issue_types
         )
 
-    def starts_request(self, project_key: str, issue_type: str, status: str | None) -> bool:
+    def starts_request(
+        self, project_key: str, issue_type: str, status: str | None, status_id: str | None = None
+    ) -> bool:
         """The trigger rule: a configured issue in (or moving into) the trigger status."""
         return (
             self.covers(project_key, issue_type)
             and status is not None
-            and _same_status(status, self.trigger_status)
+            and _same_status(status, status_id, self.trigger_status, self.trigger_status_id)
         )
+
+    def decision_for(self, status: str, status_id: str | None = None) -> Decision | None:
+        """The decision a move into this status means, if any."""
+        if _same_status(status, status_id, self.approve_status, self.approve_status_id):
+            return Decision.APPROVED
+        if _same_status(status, status_id, self.reject_status, self.reject_status_id):
+            return Decision.REJECTED
+        return None
 
     def search_jql(self, updated_within_hours: int) -> str:
         """The issues `starts_request` accepts, updated within the lookback, newest first.
@@ -73,6 +90,8 @@ class IssueChange:
     new_status: str | None = None  # the status the issue moved into, if it moved
     actor: str = "jira"
     status: str | None = None  # the issue's status as the delivery shows it
+    new_status_id: str | None = None  # the changelog's `to`, where Jira gives it
+    status_id: str | None = None  # the issue's `status.id`, where Jira gives it
 
 
 @dataclass(frozen=True)
@@ -102,9 +121,16 @@ def classify(change: IssueChange, rule: TriggerRule) -> WebhookAction:
     if rule.issue_types and change.issue_type not in rule.issue_types:
         return Ignore(f"issue type {change.issue_type} is not configured")
     if change.event == ISSUE_CREATED:
-        if rule.starts_request(change.project_key, change.issue_type, change.status):
+        if rule.starts_request(
+            change.project_key, change.issue_type, change.status, change.status_id
+        ):
             return StartRequest(change.issue_key)
         # The reconciler could never find it either: its search reads the same rule.
+        if rule.trigger_status_id and change.status_id:
+            return Ignore(
+                f"issue created in status {change.status} (id {change.status_id}), "
+                f"not {rule.trigger_status} (id {rule.trigger_status_id})"
+            )
         return Ignore(f"issue created in status {change.status}, not {rule.trigger_status}")
     return _classify_status_change(change, rule)
 
@@ -113,24 +139,30 @@ def _classify_status_change(change: IssueChange, rule: TriggerRule) -> WebhookAc
     new_status = change.new_status
     if new_status is None:
         return Ignore("no status change")
-    if rule.starts_request(change.project_key, change.issue_type, new_status):
+    if rule.starts_request(
+        change.project_key, change.issue_type, new_status, change.new_status_id
+    ):
         return StartRequest(change.issue_key)
-    decisions = {rule.approve_status: Decision.APPROVED, rule.reject_status: Decision.REJECTED}
-    for status, decision in decisions.items():
-        if _same_status(new_status, status):
-            return DecideApproval(
-                ApprovalDecision(
-                    issue_key=change.issue_key,
-                    decision=decision,
-                    actor=change.actor,
-                    comment=f"status changed to {new_status} in Jira",
-                    source="webhook",
-                )
+    decision = rule.decision_for(new_status, change.new_status_id)
+    if decision is not None:
+        return DecideApproval(
+            ApprovalDecision(
+                issue_key=change.issue_key,
+                decision=decision,
+                actor=change.actor,
+                comment=f"status changed to {new_status} in Jira",
+                source="webhook",
             )
+        )
     return Ignore(f"status change to {new_status} is not a trigger")
 
 
-def _same_status(actual: str, configured: str) -> bool:
+def _same_status(
+    actual: str, actual_id: str | None, configured: str, configured_id: str = ""
+) -> bool:
+    """By id where both sides have one, else by name (any case); nothing configured: no."""
+    if configured_id and actual_id:
+        return actual_id == configured_id
     return bool(configured) and actual.casefold() == configured.casefold()
 
 
