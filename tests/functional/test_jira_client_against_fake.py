@@ -321,6 +321,55 @@ def test_jira_not_answering_at_all_gives_up_before_the_invocation_ends(jira: Fak
         ).add_comment(key, "hello")
     assert raised.value.may_have_applied
     jira.clear_faults()
-    time.sleep(2.1)  # the held calls end, unanswered
+    ends = time.monotonic() + 10
+    while not any(method == "POST" for method, *_ in jira.api_calls) and time.monotonic() < ends:
+        time.sleep(0.1)  # the held calls end, unanswered
+    assert {status for *_, status in jira.api_calls} == {0}
+    assert [method for method, *_ in jira.api_calls].count("POST") == 1
     assert jira.comments(key) == []
-    assert [status for *_, status in jira.api_calls] == [0] * 4
+
+
+# ---- the bot's project permissions, enforced as Jira does -----------------------------
+
+
+def test_a_bot_without_transition_issues_sees_no_transitions_and_cannot_transition(
+    jira: FakeJira, client: JiraClient
+) -> None:
+    key = jira.create_issue("OPS", "Laptop", status="Submitted")
+    jira.bot_permissions.discard("TRANSITION_ISSUES")
+
+    assert client.list_transitions(key) == []
+    with pytest.raises(JiraTransitionUnavailable, match="Transition issues permission"):
+        client.transition_to(key, "Awaiting Approval")
+    refused = requests.post(
+        f"{jira.url}/rest/api/3/issue/{key}/transitions",
+        json={"transition": {"id": "21"}},
+        auth=(EMAIL, TOKEN),
+        timeout=5,
+    )
+    assert refused.status_code == 400
+    assert "permission" in refused.json()["errorMessages"][0]
+    assert jira.status(key) == "Submitted"
+
+
+def test_a_bot_without_add_comments_gets_403_and_no_retry(
+    jira: FakeJira, client: JiraClient, sleeps: list[float]
+) -> None:
+    key = jira.create_issue("OPS", "Laptop")
+    jira.bot_permissions.discard("ADD_COMMENTS")
+
+    with pytest.raises(JiraRequestRejected, match="403.*permission to comment"):
+        client.add_comment(key, "hello")
+    assert sleeps == []
+    assert jira.comments(key) == []
+
+
+def test_a_bot_that_cannot_browse_the_project_finds_no_issue(
+    jira: FakeJira, client: JiraClient
+) -> None:
+    key = jira.create_issue("OPS", "Laptop", status="Submitted")
+    jira.bot_permissions.discard("BROWSE_PROJECTS")
+
+    with pytest.raises(JiraIssueNotFound):
+        client.get_issue(key)
+    assert list(client.search_issues('status = "Submitted"')) == []

@@ -299,7 +299,10 @@ class JiraClient:
         transitions = self.list_transitions(issue_key)
         chosen = next((t for t in transitions if t.matches(name)), None)
         if chosen is None:
-            available = ", ".join(f"{t.name} -> {t.to_status}" for t in transitions) or "none"
+            # Jira lists none at all to an account without the Transition issues permission.
+            available = ", ".join(f"{t.name} -> {t.to_status}" for t in transitions) or (
+                "none (does the bot account have the Transition issues permission?)"
+            )
             raise JiraTransitionUnavailable(
                 f"{issue_key} has no transition named or leading to {name!r} "
                 f"from {current!r}; available: {available}"

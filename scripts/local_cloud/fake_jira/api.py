@@ -28,6 +28,7 @@ from local_cloud.fake_jira.adf import adf_problems
 from local_cloud.fake_jira.jql import JqlError, JqlFilter
 from local_cloud.fake_jira.model import (
     DEFAULT_BOT_PERMISSIONS,
+    FakeIssue,
     FakeProject,
     FakeUser,
     IssueStore,
@@ -134,8 +135,9 @@ class RestApi:
     ) -> None:
         self.store = store
         self.api_user = api_user
-        # The bot's project permissions (every project alike). Reported by /mypermissions
-        # and honoured by the project and workflow reads; issue routes do not check them.
+        # The bot's project permissions (every project alike), reported by /mypermissions and
+        # enforced as Jira does: no Browse projects, no issue (404); no Transition issues, no
+        # transitions listed and a POST refused (400, as the spec says); no Add comments, 403.
         self.bot_permissions = set(bot_permissions)
         self.faults = InjectedFaults()
         self.validate_against_spec = validate_against_spec
@@ -203,7 +205,7 @@ class RestApi:
 
     def _get_issue(self, key: str, *, query: Mapping[str, str], body: object) -> tuple[int, object]:
         fields = rest.field_list(query.get("fields"), default="*all")
-        issue = self.store.issue(key)
+        issue = self._browsable_issue(key)
         answer = rest.issue_json(issue, self.store.workflow, self._base_url(), fields)
         if "changelog" in rest.field_list(query.get("expand"), default=""):
             answer["changelog"] = rest.changelog_json(issue)
@@ -213,7 +215,9 @@ class RestApi:
         self, key: str, *, query: Mapping[str, str], body: object
     ) -> tuple[int, object]:
         workflow = self.store.workflow
-        available = workflow.available_from(self.store.issue(key).status)
+        available = workflow.available_from(self._browsable_issue(key).status)
+        if "TRANSITION_ISSUES" not in self.bot_permissions:
+            available = []  # Jira lists only the transitions the caller may perform
         return 200, {
             "expand": "transitions",
             "transitions": [rest.transition_json(t, workflow) for t in available],
@@ -222,7 +226,9 @@ class RestApi:
     def _post_transition(
         self, key: str, *, query: Mapping[str, str], body: Mapping[str, Any]
     ) -> tuple[int, object]:
-        issue = self.store.issue(key)
+        issue = self._browsable_issue(key)
+        if "TRANSITION_ISSUES" not in self.bot_permissions:
+            return 400, rest.errors("You do not have permission to transition this issue.")
         wanted = str((body.get("transition") or {}).get("id", ""))
         available = self.store.workflow.available_from(issue.status)
         chosen = next((t for t in available if t.id == wanted), None)
@@ -244,7 +250,8 @@ class RestApi:
         self, key: str, *, query: Mapping[str, str], body: object
     ) -> tuple[int, object]:
         base_url = self._base_url()
-        comments = [rest.comment_json(key, c, base_url) for c in self.store.issue(key).comments]
+        issue = self._browsable_issue(key)
+        comments = [rest.comment_json(key, c, base_url) for c in issue.comments]
         return 200, {
             "comments": comments,
             "startAt": 0,
@@ -255,7 +262,9 @@ class RestApi:
     def _post_comment(
         self, key: str, *, query: Mapping[str, str], body: Mapping[str, Any]
     ) -> tuple[int, object]:
-        issue = self.store.issue(key)
+        issue = self._browsable_issue(key)
+        if "ADD_COMMENTS" not in self.bot_permissions:
+            return 403, rest.errors("You do not have the permission to comment on this issue.")
         # The spec leaves `body` untyped; real Jira rejects a body that is not valid ADF.
         problems = adf_problems(body.get("body"))
         if problems:
@@ -265,7 +274,9 @@ class RestApi:
 
     def _search(self, *, query: Mapping[str, str], body: Mapping[str, Any]) -> tuple[int, object]:
         try:
-            matches = JqlFilter.parse(str(body.get("jql", ""))).select(self.store.issues.values())
+            # Issues of projects the caller cannot browse are left out, as in Jira.
+            visible = self.store.issues.values() if "BROWSE_PROJECTS" in self.bot_permissions else ()
+            matches = JqlFilter.parse(str(body.get("jql", ""))).select(visible)
         except JqlError as exc:
             return 400, rest.errors(f"Error in the JQL Query: {exc}")
         start = rest.decode_page_token(body.get("nextPageToken"))
@@ -326,6 +337,12 @@ class RestApi:
         return 200, rest.workflows_json([workflow] if any(wanted) else [])
 
     # ---- Helpers ----------------------------------------------------------------------
+
+    def _browsable_issue(self, key: str) -> FakeIssue:
+        """The issue, if the caller may see it; KeyError (404, as Jira) otherwise."""
+        if "BROWSE_PROJECTS" not in self.bot_permissions:
+            raise KeyError(key)
+        return self.store.issue(key)
 
     def _browsable_project(self, key_or_id: str) -> FakeProject | None:
         """Jira answers 404 alike for a missing project and one the caller cannot browse."""
