@@ -14,6 +14,7 @@ function fails here as it would in AWS.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import importlib
@@ -229,7 +230,7 @@ def resolve_handler(handler: str) -> HandlerFunc:
     return func
 
 
-class FunctionTimedOut(BaseException):  # noqa: N818 - named for what Lambda does
+class FunctionTimedOut(BaseException):
     """Raised in a handler's thread when its function's timeout is up. A BaseException,
     so a handler's `except Exception` cannot swallow it: AWS stops the sandbox outright."""
 
@@ -271,10 +272,9 @@ class _Invocation:
         self.output: io.StringIO | None = None
 
     def run(self, call: Callable[[], InvocationResult]) -> None:
-        try:
+        # Stopped at its timeout, the caller has already answered Sandbox.Timedout.
+        with contextlib.suppress(FunctionTimedOut):
             self.result = call()
-        except FunctionTimedOut:
-            pass  # stopped at its timeout; the caller has already answered Sandbox.Timedout
 
     def logs(self) -> str:
         return self.output.getvalue() if self.output is not None else ""

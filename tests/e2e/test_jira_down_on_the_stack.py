@@ -84,9 +84,10 @@ def test_jira_timing_out_on_every_call_is_retried_then_waited_out_and_finished_b
     # timeout: JiraUnavailable five times, nothing killed.
     assert failures(events) == ["JiraUnavailable"] * 5
     assert not KILLED & set(failures(events))
-    assert stack.client("stepfunctions").describe_execution(executionArn=execution_arn)[
-        "status"
-    ] == "RUNNING"
+    assert (
+        stack.client("stepfunctions").describe_execution(executionArn=execution_arn)["status"]
+        == "RUNNING"
+    )
     assert stack.wait_for_state(key, {"AWAITING_APPROVAL"})["state"] == "AWAITING_APPROVAL"
     assert stack.jira.comments(key) == []  # no call was applied
 

@@ -261,11 +261,16 @@ def test_unprompted_429s_are_waited_out_as_retry_after_asks_within_the_time_left
     key = jira.create_issue("OPS", "Laptop")
     jira.throttle(retry_after=0.5)
     waits: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
     throttled = JiraClient(
         jira.url,
         JiraCredentials(EMAIL, TOKEN),
         max_attempts=10,
-        sleep=lambda seconds: (waits.append(seconds), time.sleep(seconds))[-1],
+        sleep=wait,
         remaining=_budget(1.8),
         min_attempt_seconds=0.2,
     )
@@ -358,7 +363,7 @@ def test_a_bot_without_add_comments_gets_403_and_no_retry(
     key = jira.create_issue("OPS", "Laptop")
     jira.bot_permissions.discard("ADD_COMMENTS")
 
-    with pytest.raises(JiraRequestRejected, match="403.*permission to comment"):
+    with pytest.raises(JiraRequestRejected, match=r"403.*permission to comment"):
         client.add_comment(key, "hello")
     assert sleeps == []
     assert jira.comments(key) == []

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from jira_workflow.handlers import validate_request, webhook
-from tests.functional.conftest import Workflow, signed_headers
 from jira_workflow.models.jira_webhook import JiraWebhook
+from tests.functional.conftest import Workflow, signed_headers
 from tests.support.jira_webhook_fixtures import (
     CAPITAL_STATUS_ITEM,
     EXPECTED,

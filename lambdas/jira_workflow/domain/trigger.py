@@ -121,27 +121,27 @@ def classify(change: IssueChange, rule: TriggerRule) -> WebhookAction:
     if rule.issue_types and change.issue_type not in rule.issue_types:
         return Ignore(f"issue type {change.issue_type} is not configured")
     if change.event == ISSUE_CREATED:
-        if rule.starts_request(
-            change.project_key, change.issue_type, change.status, change.status_id
-        ):
-            return StartRequest(change.issue_key)
-        # The reconciler could never find it either: its search reads the same rule.
-        if rule.trigger_status_id and change.status_id:
-            return Ignore(
-                f"issue created in status {change.status} (id {change.status_id}), "
-                f"not {rule.trigger_status} (id {rule.trigger_status_id})"
-            )
-        return Ignore(f"issue created in status {change.status}, not {rule.trigger_status}")
+        return _classify_created(change, rule)
     return _classify_status_change(change, rule)
+
+
+def _classify_created(change: IssueChange, rule: TriggerRule) -> WebhookAction:
+    if rule.starts_request(change.project_key, change.issue_type, change.status, change.status_id):
+        return StartRequest(change.issue_key)
+    # The reconciler could never find it either: its search reads the same rule.
+    if rule.trigger_status_id and change.status_id:
+        return Ignore(
+            f"issue created in status {change.status} (id {change.status_id}), "
+            f"not {rule.trigger_status} (id {rule.trigger_status_id})"
+        )
+    return Ignore(f"issue created in status {change.status}, not {rule.trigger_status}")
 
 
 def _classify_status_change(change: IssueChange, rule: TriggerRule) -> WebhookAction:
     new_status = change.new_status
     if new_status is None:
         return Ignore("no status change")
-    if rule.starts_request(
-        change.project_key, change.issue_type, new_status, change.new_status_id
-    ):
+    if rule.starts_request(change.project_key, change.issue_type, new_status, change.new_status_id):
         return StartRequest(change.issue_key)
     decision = rule.decision_for(new_status, change.new_status_id)
     if decision is not None:

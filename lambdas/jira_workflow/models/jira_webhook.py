@@ -100,9 +100,7 @@ class JiraWebhook(WebhookEvent):
     def _status_item(self) -> _ChangeItem | None:
         if self.changelog is None:
             return None
-        return next(
-            (i for i in self.changelog.items if i.is_status_change and i.to_string), None
-        )
+        return next((i for i in self.changelog.items if i.is_status_change and i.to_string), None)
 
     def actor(self) -> str:
         if self.user is None:

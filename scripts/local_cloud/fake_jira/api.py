@@ -77,7 +77,7 @@ class _Fault:
         return self.status, extra, rest.errors(f"Injected fault: HTTP {self.status}")
 
 
-class NoAnswer(Exception):  # noqa: N818 - what happens, not an error of the fake's
+class NoAnswer(Exception):
     """The call goes unanswered: the server closes the connection without a response."""
 
 
@@ -275,7 +275,9 @@ class RestApi:
     def _search(self, *, query: Mapping[str, str], body: Mapping[str, Any]) -> tuple[int, object]:
         try:
             # Issues of projects the caller cannot browse are left out, as in Jira.
-            visible = self.store.issues.values() if "BROWSE_PROJECTS" in self.bot_permissions else ()
+            visible = (
+                self.store.issues.values() if "BROWSE_PROJECTS" in self.bot_permissions else ()
+            )
             matches = JqlFilter.parse(str(body.get("jql", ""))).select(visible)
         except JqlError as exc:
             return 400, rest.errors(f"Error in the JQL Query: {exc}")
