@@ -54,6 +54,18 @@ def test_issue_whose_webhook_never_arrived_is_started_once(workflow: Workflow) -
     assert workflow.record(key)["execution_arn"] == executions[0]["executionArn"]
 
 
+def test_issue_in_the_trigger_status_is_found_by_its_configured_id(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The deployment's name for the status is out of date; its id is not.
+    monkeypatch.setenv("TRIGGER_STATUS", "Ready for work")
+    monkeypatch.setenv("TRIGGER_STATUS_ID", workflow.jira.workflow.status_id("Submitted"))
+    key = workflow.jira.create_issue("OPS", "Lost", status="Submitted", notify=False)
+    workflow.jira.create_issue("OPS", "Not yet", notify=False)
+
+    assert reconcile()["started"] == [key]
+
+
 def last_updated(workflow: Workflow, key: str, hours_ago: float) -> None:
     """Backdate the issue, as if nobody had touched it for `hours_ago`."""
     issue = workflow.jira.issue(key)

@@ -349,6 +349,11 @@ def test_created_issue_is_matched_by_its_status_id() -> None:
     )
 
 
+def test_the_search_asks_for_the_trigger_status_by_id_when_one_is_configured() -> None:
+    assert "status = 10001 AND" in WITH_IDS.search_jql(1)
+    assert 'status = "Submitted" AND' in RULE.search_jql(1)
+
+
 # ---- the rule as the environment states it ------------------------------------------
 
 

@@ -74,9 +74,15 @@ class TriggerRule:
             clauses.append(f"project in ({_jql_list(self.project_keys)})")
         if self.issue_types:
             clauses.append(f"issuetype in ({_jql_list(self.issue_types)})")
-        clauses.append(f"status = {_jql_string(self.trigger_status)}")
+        clauses.append(f"status = {self._trigger_status_jql()}")
         clauses.append(f"updated >= -{updated_within_hours}h")
         return " AND ".join(clauses) + " ORDER BY updated DESC"
+
+    def _trigger_status_jql(self) -> str:
+        """JQL matches a status by id when given an unquoted number, by name when quoted."""
+        if self.trigger_status_id.isdigit():
+            return self.trigger_status_id
+        return _jql_string(self.trigger_status)
 
 
 @dataclass(frozen=True)

@@ -278,7 +278,9 @@ class RestApi:
             visible = (
                 self.store.issues.values() if "BROWSE_PROJECTS" in self.bot_permissions else ()
             )
-            matches = JqlFilter.parse(str(body.get("jql", ""))).select(visible)
+            matches = JqlFilter.parse(str(body.get("jql", ""))).select(
+                visible, self.store.workflow.status_id
+            )
         except JqlError as exc:
             return 400, rest.errors(f"Error in the JQL Query: {exc}")
         start = rest.decode_page_token(body.get("nextPageToken"))
