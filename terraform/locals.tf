@@ -73,6 +73,9 @@ locals {
     REJECT_STATUS            = var.reject_status
     DONE_STATUS              = var.done_status
     FAILED_STATUS            = var.failed_status
+    TRIGGER_STATUS_ID        = var.status_ids.trigger
+    APPROVE_STATUS_ID        = var.status_ids.approve
+    REJECT_STATUS_ID         = var.status_ids.reject
     AUTO_APPROVE_MAX_RISK    = tostring(var.auto_approve_max_risk)
     APPROVAL_TIMEOUT_SECONDS = tostring(var.approval_timeout_seconds)
     MAX_WEBHOOK_BYTES        = tostring(var.max_webhook_bytes)

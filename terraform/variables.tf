@@ -357,6 +357,21 @@ variable "failed_status" {
   default     = "Failed"
 }
 
+variable "status_ids" {
+  description = "Optional Jira status ids of the trigger, approve and reject statuses (TRIGGER_STATUS_ID, APPROVE_STATUS_ID, REJECT_STATUS_ID): matched instead of the names wherever Jira sends ids (changelog from/to, status.id); empty matches by name."
+  type = object({
+    trigger = optional(string, "")
+    approve = optional(string, "")
+    reject  = optional(string, "")
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for id in values(var.status_ids) : id == "" || can(regex("^[0-9]+$", id))])
+    error_message = "status_ids values must be Jira status ids (digits), e.g. \"10001\"."
+  }
+}
+
 variable "auto_approve_max_risk" {
   description = "Risk score (0-100) at or below which requests are auto-approved; -1 disables (AUTO_APPROVE_MAX_RISK)."
   type        = number

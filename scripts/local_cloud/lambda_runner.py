@@ -5,10 +5,17 @@ machine has no Docker, and the handlers only need Python. So `moto_patches` rout
 `LambdaFunction._invoke_lambda` here: the uploaded zip is extracted once per code hash,
 its packages are imported, and the handler is called with the function's environment
 (see `env_overlay`) and a Lambda-shaped context object.
+
+Lambda's timeout is enforced as AWS does: the handler runs on a thread of its own, and one
+still running when the function's timeout is up is stopped (an exception raised in it at
+its next Python instruction) and reported as `Sandbox.Timedout`, so code that outlives its
+function fails here as it would in AWS.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import importlib
 import importlib.abc
@@ -223,6 +230,30 @@ def resolve_handler(handler: str) -> HandlerFunc:
     return func
 
 
+class FunctionTimedOut(BaseException):
+    """Raised in a handler's thread when its function's timeout is up. A BaseException,
+    so a handler's `except Exception` cannot swallow it: AWS stops the sandbox outright."""
+
+
+def timed_out_payload(request_id: str, timeout_seconds: float) -> dict[str, Any]:
+    """What the Python runtime reports when the function's timeout ends an invocation."""
+    return {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": (
+            f"RequestId: {request_id} Error: Task timed out after {timeout_seconds:.2f} seconds"
+        ),
+    }
+
+
+def stop_thread(thread: threading.Thread) -> None:
+    """Raise FunctionTimedOut in `thread` at its next Python instruction (a thread blocked
+    in a socket read stops when the read returns: its timeouts still bound it)."""
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident), ctypes.py_object(FunctionTimedOut)
+        )
+
+
 def error_payload(error: BaseException) -> dict[str, Any]:
     """The shape Lambda's Python runtime reports; `errorType` is what ASL `ErrorEquals` matches."""
     return {
@@ -231,6 +262,22 @@ def error_payload(error: BaseException) -> dict[str, Any]:
         "requestId": "",
         "stackTrace": traceback.format_tb(error.__traceback__),
     }
+
+
+class _Invocation:
+    """One invocation's outcome, written by its worker thread and read by the caller."""
+
+    def __init__(self) -> None:
+        self.result: InvocationResult | None = None
+        self.output: io.StringIO | None = None
+
+    def run(self, call: Callable[[], InvocationResult]) -> None:
+        # Stopped at its timeout, the caller has already answered Sandbox.Timedout.
+        with contextlib.suppress(FunctionTimedOut):
+            self.result = call()
+
+    def logs(self) -> str:
+        return self.output.getvalue() if self.output is not None else ""
 
 
 class InProcessLambdaRunner:
@@ -278,7 +325,9 @@ class InProcessLambdaRunner:
         return variables
 
     def invoke(self, function: MotoLambdaFunction, event: Any) -> InvocationResult:
-        """Run the handler; an exception becomes a function error named after its class."""
+        """Run the handler; an exception becomes a function error named after its class,
+        and a handler still running at the function's timeout is stopped (Sandbox.Timedout)."""
+        timeout = float(function.timeout or 3)
         context = LambdaContext(
             function_name=function.function_name,
             function_version=str(function.version or "$LATEST"),
@@ -287,14 +336,37 @@ class InProcessLambdaRunner:
             aws_request_id=str(uuid.uuid4()),
             log_group_name=f"/aws/lambda/{function.function_name}",
             log_stream_name=f"local/{uuid.uuid4().hex}",
-            deadline=time.monotonic() + float(function.timeout or 3),
+            deadline=time.monotonic() + timeout,
         )
         if isinstance(event, str | bytes):
             event = json.loads(event or "{}")
+        invocation = _Invocation()
+        worker = threading.Thread(
+            target=invocation.run,
+            args=(lambda: self._run(function, event, context, invocation),),
+            name=f"lambda-{function.function_name}",
+            daemon=True,
+        )
+        worker.start()
+        worker.join(timeout)
+        if invocation.result is not None:
+            return invocation.result
+        stop_thread(worker)
+        payload = timed_out_payload(context.aws_request_id, timeout)
+        return InvocationResult(json.dumps(payload), True, invocation.logs() + "\n")
+
+    def _run(
+        self,
+        function: MotoLambdaFunction,
+        event: Any,
+        context: LambdaContext,
+        invocation: _Invocation,
+    ) -> InvocationResult:
         with (
             self.environ.overlay(self.function_environment(function)),
             self.stdout.capture() as output,
         ):
+            invocation.output = output
             try:
                 handler = function.handler or ""
                 self.code_store.ensure_importable(function.code_bytes, handler)

@@ -39,6 +39,14 @@ def slow_color(event, context):
     return {"color": os.environ.get("COLOR")}
 
 
+def sleep_then_mark(event, context):
+    # Outlives a short timeout in small steps, then leaves a file: it must never appear.
+    for _ in range(int(event["steps"])):
+        time.sleep(0.1)
+    open(event["marker"], "w").close()
+    return {"finished": True}
+
+
 def unavailable(event, context):
     raise ExternalServiceUnavailable("enrichment API answered 503")
 
@@ -95,7 +103,11 @@ def client(endpoints: dict[str, Any], service: str) -> Any:
 
 
 def create_sample_function(
-    endpoints: dict[str, Any], name: str, handler: str, environment: dict[str, str] | None = None
+    endpoints: dict[str, Any],
+    name: str,
+    handler: str,
+    environment: dict[str, str] | None = None,
+    timeout: int = 30,
 ) -> str:
     """Creates `name` from SAMPLE_PACKAGE (and the role on first use); returns its ARN."""
     iam = client(endpoints, "iam")
@@ -108,7 +120,7 @@ def create_sample_function(
         Handler=handler,
         Code={"ZipFile": zip_of(SAMPLE_PACKAGE)},
         Environment={"Variables": environment or {}},
-        Timeout=30,
+        Timeout=timeout,
     )
     arn: str = response["FunctionArn"]
     return arn

@@ -31,6 +31,14 @@ run "approval_must_end_before_the_execution_times_out" {
   expect_failures = [var.approval_timeout_seconds]
 }
 
+run "status_ids_must_be_jira_ids" {
+  command = plan
+  variables {
+    status_ids = { trigger = "Submitted" }
+  }
+  expect_failures = [var.status_ids]
+}
+
 run "prod_refuses_mock_apis" {
   command = plan
   variables {
@@ -244,5 +252,20 @@ run "pager_and_insights_are_wired" {
       for s in values(module.functions.runtime_settings) : length(s.layers) == 1 && s.layers[0] == "arn:aws:lambda:eu-west-1:580247275435:layer:LambdaInsightsExtension-Arm64:5" && s.insights_policy
     ])
     error_message = "Every function carries the region's Insights layer and its policy."
+  }
+}
+
+run "status_ids_reach_the_functions" {
+  command = plan
+  variables {
+    status_ids = { trigger = "10001", reject = "10004" }
+  }
+  assert {
+    condition = (
+      local.common_environment.TRIGGER_STATUS_ID == "10001" &&
+      local.common_environment.APPROVE_STATUS_ID == "" &&
+      local.common_environment.REJECT_STATUS_ID == "10004"
+    )
+    error_message = "status_ids must reach the functions as TRIGGER_/APPROVE_/REJECT_STATUS_ID, empty when unset."
   }
 }

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,9 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         )
         create_sample_function(endpoints, "unavailable", "sample_fns.handlers.unavailable")
         create_sample_function(endpoints, "unserialisable", "sample_fns.handlers.unserialisable")
+        create_sample_function(
+            endpoints, "outlives", "sample_fns.handlers.sleep_then_mark", timeout=1
+        )
         yield endpoints
 
 
@@ -65,6 +69,22 @@ def test_unserialisable_result_is_a_marshal_error(emulator: dict[str, Any]) -> N
 
     assert result["error"] == "Handled"
     assert result["payload"]["errorType"] == "Runtime.MarshalError"
+
+
+def test_handler_running_past_its_timeout_is_stopped_and_reported_sandbox_timedout(
+    emulator: dict[str, Any], tmp_path: Path
+) -> None:
+    marker = tmp_path / "finished"
+    started = time.monotonic()
+
+    result = invoke(emulator, "outlives", {"steps": 30, "marker": str(marker)})
+
+    assert time.monotonic() - started < 2.5
+    assert result["error"] is not None
+    assert result["payload"]["errorType"] == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in result["payload"]["errorMessage"]
+    time.sleep(3.5)  # past the moment the handler would have finished
+    assert not marker.exists()
 
 
 def test_async_invoke_answers_before_the_function_finishes(emulator: dict[str, Any]) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 import requests
@@ -246,3 +247,134 @@ def test_a_comment_body_that_is_not_adf_is_rejected(jira: FakeJira) -> None:
     )
     assert response.status_code == 400
     assert "ADF" in response.json()["errors"]["comment"]
+
+
+def _budget(seconds: float) -> Callable[[], float]:
+    """The invocation's time left, as the deadline reports it: `seconds` from now."""
+    ends_at = time.monotonic() + seconds
+    return lambda: ends_at - time.monotonic()
+
+
+def test_unprompted_429s_are_waited_out_as_retry_after_asks_within_the_time_left(
+    jira: FakeJira,
+) -> None:
+    key = jira.create_issue("OPS", "Laptop")
+    jira.throttle(retry_after=0.5)
+    waits: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    throttled = JiraClient(
+        jira.url,
+        JiraCredentials(EMAIL, TOKEN),
+        max_attempts=10,
+        sleep=wait,
+        remaining=_budget(1.8),
+        min_attempt_seconds=0.2,
+    )
+    started = time.monotonic()
+
+    with pytest.raises(JiraUnavailable, match="no time left"):
+        throttled.get_issue(key)
+
+    assert time.monotonic() - started < 1.8
+    assert waits == [0.5, 0.5, 0.5]  # each wait as long as Jira asked, none past the deadline
+    assert [status for *_, status in jira.api_calls] == [429] * 4
+    jira.clear_faults()
+    assert throttled.get_issue(key).key == key  # the throttle is off: the next call is served
+
+
+def test_a_retry_after_longer_than_the_time_left_is_not_waited_for(jira: FakeJira) -> None:
+    key = jira.create_issue("OPS", "Laptop")
+    jira.throttle(retry_after=5)
+    waits: list[float] = []
+    throttled = JiraClient(
+        jira.url, JiraCredentials(EMAIL, TOKEN), sleep=waits.append, remaining=_budget(3)
+    )
+
+    with pytest.raises(JiraUnavailable, match="no time left"):
+        throttled.add_comment(key, "hello")
+
+    assert waits == []
+    assert len(jira.api_calls) == 1
+    assert jira.comments(key) == []
+
+
+def test_jira_not_answering_at_all_gives_up_before_the_invocation_ends(jira: FakeJira) -> None:
+    key = jira.create_issue("OPS", "Laptop")
+    jira.stop_answering(after_seconds=2)
+    patient = JiraClient(
+        jira.url,
+        JiraCredentials(EMAIL, TOKEN),
+        timeout_seconds=0.5,
+        max_attempts=10,
+        sleep=lambda _: None,
+        remaining=_budget(1.6),
+        min_attempt_seconds=0.2,
+    )
+    started = time.monotonic()
+
+    with pytest.raises(JiraUnavailable):
+        patient.get_issue(key)
+    assert time.monotonic() - started < 1.6
+    # A comment that may have reached Jira is not sent twice; this one was never applied.
+    with pytest.raises(JiraUnavailable) as raised:
+        JiraClient(
+            jira.url, JiraCredentials(EMAIL, TOKEN), timeout_seconds=0.5, max_attempts=3
+        ).add_comment(key, "hello")
+    assert raised.value.may_have_applied
+    jira.clear_faults()
+    ends = time.monotonic() + 10
+    while not any(method == "POST" for method, *_ in jira.api_calls) and time.monotonic() < ends:
+        time.sleep(0.1)  # the held calls end, unanswered
+    assert {status for *_, status in jira.api_calls} == {0}
+    assert [method for method, *_ in jira.api_calls].count("POST") == 1
+    assert jira.comments(key) == []
+
+
+# ---- the bot's project permissions, enforced as Jira does -----------------------------
+
+
+def test_a_bot_without_transition_issues_sees_no_transitions_and_cannot_transition(
+    jira: FakeJira, client: JiraClient
+) -> None:
+    key = jira.create_issue("OPS", "Laptop", status="Submitted")
+    jira.bot_permissions.discard("TRANSITION_ISSUES")
+
+    assert client.list_transitions(key) == []
+    with pytest.raises(JiraTransitionUnavailable, match="Transition issues permission"):
+        client.transition_to(key, "Awaiting Approval")
+    refused = requests.post(
+        f"{jira.url}/rest/api/3/issue/{key}/transitions",
+        json={"transition": {"id": "21"}},
+        auth=(EMAIL, TOKEN),
+        timeout=5,
+    )
+    assert refused.status_code == 400
+    assert "permission" in refused.json()["errorMessages"][0]
+    assert jira.status(key) == "Submitted"
+
+
+def test_a_bot_without_add_comments_gets_403_and_no_retry(
+    jira: FakeJira, client: JiraClient, sleeps: list[float]
+) -> None:
+    key = jira.create_issue("OPS", "Laptop")
+    jira.bot_permissions.discard("ADD_COMMENTS")
+
+    with pytest.raises(JiraRequestRejected, match=r"403.*permission to comment"):
+        client.add_comment(key, "hello")
+    assert sleeps == []
+    assert jira.comments(key) == []
+
+
+def test_a_bot_that_cannot_browse_the_project_finds_no_issue(
+    jira: FakeJira, client: JiraClient
+) -> None:
+    key = jira.create_issue("OPS", "Laptop", status="Submitted")
+    jira.bot_permissions.discard("BROWSE_PROJECTS")
+
+    with pytest.raises(JiraIssueNotFound):
+        client.get_issue(key)
+    assert list(client.search_issues('status = "Submitted"')) == []

@@ -8,8 +8,15 @@ from typing import Any
 import pytest
 
 from jira_workflow.handlers import validate_request, webhook
+from jira_workflow.models.jira_webhook import JiraWebhook
 from tests.functional.conftest import Workflow, signed_headers
-from tests.support.jira_webhook_fixtures import EXPECTED, FIXTURES, STARTED
+from tests.support.jira_webhook_fixtures import (
+    CAPITAL_STATUS_ITEM,
+    EXPECTED,
+    FIXTURES,
+    STARTED,
+    fixture,
+)
 from tests.support.lambda_events import FakeLambdaContext, api_event, response_json
 
 
@@ -46,8 +53,28 @@ def test_jira_cloud_payload_reaches_its_expected_outcome(
         assert workflow.executions() == []
 
 
-def test_an_issue_created_without_description_is_a_valid_request(workflow: Workflow) -> None:
-    body = (FIXTURES / "issue_created_null_description.json").read_bytes()
+@pytest.mark.parametrize("name", CAPITAL_STATUS_ITEM)
+def test_a_captured_status_item_named_with_a_capital_is_read_by_its_field_id(name: str) -> None:
+    payload = fixture(name)
+    [item] = [i for i in payload["changelog"]["items"] if i["fieldId"] == "status"]
+    assert item["field"] == "Status"
+
+    change = JiraWebhook.model_validate(payload).issue_change()
+
+    assert (change.new_status, change.new_status_id) == (item["toString"], item["to"])
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("issue_created_null_description.json", "OPS-102"),
+        ("captured_issue_created_null_description.json", "OPS-108"),
+    ],
+)
+def test_an_issue_created_without_description_is_a_valid_request(
+    workflow: Workflow, name: str, key: str
+) -> None:
+    body = (FIXTURES / name).read_bytes()
     assert json.loads(body)["issue"]["fields"]["description"] is None
     started = response_json(deliver(body, "fixture-null-description"))
     [execution] = workflow.executions()
@@ -65,4 +92,4 @@ def test_an_issue_created_without_description_is_a_valid_request(workflow: Workf
     )
 
     request = workflow.s3_json(result["requestKey"])
-    assert (request["issueKey"], request["description"]) == ("OPS-102", "")
+    assert (request["issueKey"], request["description"]) == (key, "")

@@ -56,6 +56,18 @@ def test_issue_whose_webhook_never_arrived_is_started_once(workflow: Workflow) -
     assert workflow.record(key)["execution_arn"] == executions[0]["executionArn"]
 
 
+def test_issue_in_the_trigger_status_is_found_by_its_configured_id(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The deployment's name for the status is out of date; its id is not.
+    monkeypatch.setenv("TRIGGER_STATUS", "Ready for work")
+    monkeypatch.setenv("TRIGGER_STATUS_ID", workflow.jira.workflow.status_id("Submitted"))
+    key = workflow.jira.create_issue("OPS", "Lost", status="Submitted", notify=False)
+    workflow.jira.create_issue("OPS", "Not yet", notify=False)
+
+    assert reconcile()["started"] == [key]
+
+
 def last_updated(workflow: Workflow, key: str, hours_ago: float) -> None:
     """Backdate the issue, as if nobody had touched it for `hours_ago`."""
     issue = workflow.jira.issue(key)
@@ -150,6 +162,22 @@ def test_pending_approval_already_decided_in_jira_is_completed(
     moved = workflow.jira.issue(key).histories[-1]
     assert (record["actor"], output["actor"]) == ("Quiet Quinn", "Quiet Quinn")
     assert record["decided_at"] == output["decidedAt"] == iso(moved.created)
+
+
+def test_pending_approval_is_decided_by_the_configured_status_id(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The site calls its reject status "Rejected"; the deployment knows it by id only.
+    rejected_id = workflow.jira.workflow.status_id("Rejected")
+    monkeypatch.setenv("REJECT_STATUS", "Declined")
+    monkeypatch.setenv("REJECT_STATUS_ID", rejected_id)
+    key = workflow.awaiting_approval()
+    workflow.jira.drop_next_deliveries(1)
+    workflow.jira.transition(key, "Rejected", actor="Quiet Quinn")
+    monkeypatch.setattr(container().executions._client, "send_task_success", lambda **kwargs: {})
+
+    assert reconcile()["decided"] == [key]
+    assert workflow.record(key)["state"] == "REJECTED"
 
 
 def test_decision_takes_the_last_move_into_the_decided_status(

@@ -14,6 +14,7 @@ from jira_workflow.domain.errors import (
     ExternalServiceRejected,
     ExternalServiceUnavailable,
     InvalidRequest,
+    JiraRequestRejected,
     JiraUnavailable,
 )
 from jira_workflow.handlers import (
@@ -28,6 +29,11 @@ from jira_workflow.handlers import (
 from tests.functional.conftest import EXTERNAL_TOKEN, Workflow
 from tests.support.jira_payloads import issue_created
 from tests.support.lambda_events import FakeLambdaContext
+
+# The domain errors the state machine's Retry lists name (tests/unit/test_state_machine.py).
+RETRIED_BY_THE_STATE_MACHINE = frozenset(
+    {"ExternalServiceUnavailable", "JiraUnavailable", "StartThrottled"}
+)
 
 EXECUTION = "OPS-1-delivery-1"
 
@@ -208,6 +214,27 @@ def test_jira_down_while_requesting_approval_raises_retryable_and_the_retry_comm
     assert sum("Approval needed" in c for c in workflow.jira.comments("OPS-1")) == 1
 
 
+def test_approval_awaited_without_jira_stores_the_token_and_calls_jira_not_at_all(
+    workflow: Workflow,
+) -> None:
+    """After RequestApproval's retries found Jira down, the request still waits: an
+    operator can tell Jira (approvals.py remind --resend) or decide once it answers."""
+    validated(workflow)
+    workflow.jira.stop_answering()  # any call would hang: the step must make none
+    started = time.monotonic()
+
+    run(request_approval, taskToken="token-2", tellJira=False)
+
+    assert time.monotonic() - started < 2
+    assert workflow.jira.api_calls == []
+    token = workflow.token_item("OPS-1")
+    assert token is not None and token["task_token"] == "token-2"
+    record = workflow.record("OPS-1")
+    assert record["state"] == "AWAITING_APPROVAL"
+    assert "approval_comment_at" not in record  # told to no one yet: remind --resend will
+    workflow.jira.clear_faults()
+
+
 def test_fulfil_sends_one_idempotency_key_per_execution(workflow: Workflow) -> None:
     request_key = validated(workflow)
 
@@ -360,3 +387,42 @@ def test_a_failure_where_the_workflow_has_no_way_to_failed_is_told_by_comment(
     assert workflow.record("OPS-1")["state"] == "FAILED"
     assert workflow.jira.status("OPS-1") == "Submitted"
     assert any("the issue has no summary" in c for c in workflow.jira.comments("OPS-1"))
+
+
+# ---- A bot account without the permissions the runbook grants ------------------------
+
+
+def test_a_bot_that_may_not_comment_fails_the_request_once_with_a_clear_reason(
+    workflow: Workflow,
+) -> None:
+    validated(workflow)
+    workflow.jira.bot_permissions.discard("ADD_COMMENTS")
+
+    with pytest.raises(JiraRequestRejected) as refused:
+        run(request_approval, taskToken="token-1")
+    # Not a retryable error: the state machine goes to RecordFailure, it does not loop.
+    assert type(refused.value).__name__ not in RETRIED_BY_THE_STATE_MACHINE
+    cause = json.dumps({"errorType": "JiraRequestRejected", "errorMessage": str(refused.value)})
+    with pytest.raises(JiraRequestRejected):  # RecordFailure cannot comment either: it ends
+        run(record_failure, error="JiraRequestRejected", cause=cause)
+
+    record = workflow.record("OPS-1")
+    assert record["state"] == "FAILED"
+    assert "403" in record["failure_cause"]
+    assert "permission to comment" in record["failure_cause"]
+    assert workflow.jira.comments("OPS-1") == []
+
+
+def test_a_bot_that_may_not_transition_reports_the_outcome_by_comment(
+    workflow: Workflow,
+) -> None:
+    validated(workflow)
+    workflow.jira.transition("OPS-1", "Awaiting Approval")
+    workflow.jira.transition("OPS-1", "Approved")
+    workflow.jira.bot_permissions.discard("TRANSITION_ISSUES")
+
+    run(report_outcome, outcome="fulfilled", fulfilmentId="FUL-1")
+
+    assert workflow.record("OPS-1")["state"] == "FULFILLED"
+    assert workflow.jira.status("OPS-1") == "Approved"
+    assert any("FUL-1" in c for c in workflow.jira.comments("OPS-1"))

@@ -134,7 +134,7 @@ def test_template_itself_is_json_except_for_the_numeric_placeholder() -> None:
     # The only unquoted placeholders are the timeouts, which must render to JSON numbers.
     text = ASL_PATH.read_text()
     unquoted = re.findall(r'(?<!")\$\{([a-z_]+)\}(?!")', text)
-    assert sorted(unquoted) == ["approval_timeout_seconds", "state_machine_timeout_seconds"]
+    assert set(unquoted) == {"approval_timeout_seconds", "state_machine_timeout_seconds"}
     for name in unquoted:
         text = text.replace("${" + name + "}", "1")
     json.loads(text)
@@ -302,51 +302,68 @@ def test_record_failure_reads_what_the_catchers_store(states: dict[str, dict[str
 # ---- the approval callback ----------------------------------------------------------
 
 
-def approval_task(states: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    waiting = [
+def approval_tasks(states: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    return [
         (name, state)
         for name, state in tasks(states)
         if state["Resource"].endswith(".waitForTaskToken")
     ]
-    assert len(waiting) == 1
-    return waiting[0]
+
+
+def approval_task(states: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    return approval_tasks(states)[0]
 
 
 def test_approval_waits_for_the_task_token(states: dict[str, dict[str, Any]]) -> None:
-    name, state = approval_task(states)
+    waiting = approval_tasks(states)
 
-    assert name == "RequestApproval"
-    assert state["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
-    assert state["Parameters"]["FunctionName"] == ARN.format("request_approval")
-    assert "$$.Task.Token" in state["Parameters"]["Payload"].values()
+    assert [name for name, _ in waiting] == ["RequestApproval", "AwaitDecisionWithoutJira"]
+    for _, state in waiting:
+        assert state["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+        assert state["Parameters"]["FunctionName"] == ARN.format("request_approval")
+        assert "$$.Task.Token" in state["Parameters"]["Payload"].values()
+        assert state["Next"] == "RouteDecision"
+
+
+def test_jira_unreachable_through_the_retries_still_waits_for_the_decision(
+    states: dict[str, dict[str, Any]],
+) -> None:
+    # Telling Jira is what failed, not the request: it waits for a decision the reconciler
+    # or an operator can bring once Jira answers, instead of failing.
+    _, state = approval_task(states)
+    errors = [catcher["ErrorEquals"] for catcher in state["Catch"]]
+    assert errors == [["States.Timeout"], ["JiraUnavailable"], ["States.ALL"]]
+    assert any("JiraUnavailable" in r["ErrorEquals"] for r in state["Retry"])  # retried first
+    fallback = states[state["Catch"][1]["Next"]]
+    assert fallback["Parameters"]["Payload"]["tellJira"] is False
+    assert all("JiraUnavailable" not in c["ErrorEquals"] for c in fallback["Catch"])
 
 
 def test_approval_timeout_is_rendered_from_the_placeholder(
     states: dict[str, dict[str, Any]],
 ) -> None:
-    _, state = approval_task(states)
-
-    assert state["TimeoutSeconds"] == APPROVAL_TIMEOUT
-    assert isinstance(state["TimeoutSeconds"], int)
+    for _, state in approval_tasks(states):
+        assert state["TimeoutSeconds"] == APPROVAL_TIMEOUT
+        assert isinstance(state["TimeoutSeconds"], int)
 
 
 def test_approval_timeout_is_reported_to_jira(states: dict[str, dict[str, Any]]) -> None:
-    _, state = approval_task(states)
-    timeout_catchers = [c for c in state["Catch"] if c["ErrorEquals"] == ["States.Timeout"]]
-    assert timeout_catchers
-    assert state["Catch"].index(timeout_catchers[0]) == 0  # before States.ALL swallows it
+    for _, state in approval_tasks(states):
+        timeout_catchers = [c for c in state["Catch"] if c["ErrorEquals"] == ["States.Timeout"]]
+        assert timeout_catchers
+        assert state["Catch"].index(timeout_catchers[0]) == 0  # before States.ALL swallows it
 
-    report = states[timeout_catchers[0]["Next"]]
-    assert report["Type"] == "Task"
-    assert report["Parameters"]["FunctionName"] == ARN.format("report_outcome")
-    assert report["Parameters"]["Payload"]["outcome"] == "approval_timed_out"
+        report = states[timeout_catchers[0]["Next"]]
+        assert report["Type"] == "Task"
+        assert report["Parameters"]["FunctionName"] == ARN.format("report_outcome")
+        assert report["Parameters"]["Payload"]["outcome"] == "approval_timed_out"
 
 
 def test_timeout_is_not_retried(states: dict[str, dict[str, Any]]) -> None:
-    _, state = approval_task(states)
-    for retrier in state["Retry"]:
-        assert "States.Timeout" not in retrier["ErrorEquals"]
-        assert "States.TaskFailed" not in retrier["ErrorEquals"]
+    for _, state in approval_tasks(states):
+        for retrier in state["Retry"]:
+            assert "States.Timeout" not in retrier["ErrorEquals"]
+            assert "States.TaskFailed" not in retrier["ErrorEquals"]
 
 
 def test_only_callback_tasks_need_a_timeout(states: dict[str, dict[str, Any]]) -> None:

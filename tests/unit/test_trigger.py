@@ -294,6 +294,66 @@ def test_empty_configured_status_never_matches() -> None:
     ) == Ignore("no status change")
 
 
+# ---- status ids --------------------------------------------------------------------
+
+WITH_IDS = TriggerSettings.from_env(
+    {
+        "TRIGGER_STATUS": "Submitted",
+        "TRIGGER_STATUS_ID": "10001",
+        "APPROVE_STATUS": "Approved",
+        "APPROVE_STATUS_ID": "10003",
+        "REJECT_STATUS_ID": "10004",
+    }
+).rule()
+
+
+def status_item(to_name: str, to_id: str | None) -> list[dict[str, Any]]:
+    item = {"field": "status", "fieldtype": "jira", "fieldId": "status", "from": "10000"}
+    item |= {"fromString": "To Do", "toString": to_name}
+    return [item | ({"to": to_id} if to_id is not None else {})]
+
+
+def moved(to_name: str, to_id: str | None) -> IssueChange:
+    raw = status_changed("OPS-1", "To Do", to_name)
+    return webhook(raw, changelog__items=status_item(to_name, to_id))
+
+
+def test_configured_status_ids_decide_where_jira_sends_ids() -> None:
+    # Renamed statuses keep their ids: the configured id still matches.
+    assert classify(moved("Ready for work", "10001"), WITH_IDS) == StartRequest("OPS-1")
+    approved = classify(moved("Approved by CAB", "10003"), WITH_IDS)
+    assert isinstance(approved, DecideApproval)
+    assert approved.decision.decision is Decision.APPROVED
+    rejected = classify(moved("Declined", "10004"), WITH_IDS)
+    assert isinstance(rejected, DecideApproval)
+    assert rejected.decision.decision is Decision.REJECTED
+
+
+def test_a_status_of_the_same_name_with_another_id_is_not_the_configured_one() -> None:
+    assert classify(moved("Submitted", "20001"), WITH_IDS) == Ignore(
+        "status change to Submitted is not a trigger"
+    )
+
+
+def test_names_decide_where_jira_sends_no_id_or_none_is_configured() -> None:
+    assert classify(moved("Submitted", None), WITH_IDS) == StartRequest("OPS-1")
+    assert classify(moved("submitted", "20001"), RULE) == StartRequest("OPS-1")
+
+
+def test_created_issue_is_matched_by_its_status_id() -> None:
+    created = webhook(issue_created("OPS-1"), issue__fields__status={"name": "New", "id": "10001"})
+    assert classify(created, WITH_IDS) == StartRequest("OPS-1")
+    other = webhook(issue_created("OPS-1"), issue__fields__status={"name": "Submitted", "id": "3"})
+    assert classify(other, WITH_IDS) == Ignore(
+        "issue created in status Submitted (id 3), not Submitted (id 10001)"
+    )
+
+
+def test_the_search_asks_for_the_trigger_status_by_id_when_one_is_configured() -> None:
+    assert "status = 10001 AND" in WITH_IDS.search_jql(1)
+    assert 'status = "Submitted" AND' in RULE.search_jql(1)
+
+
 # ---- the rule as the environment states it ------------------------------------------
 
 

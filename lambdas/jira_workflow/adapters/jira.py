@@ -150,6 +150,7 @@ class JiraIssue:
     reporter_name: str | None
     reporter_account_id: str | None
     priority: str | None
+    status_id: str | None = None
     # Only with `expand=changelog`; Jira returns the most recent histories (up to 100).
     status_changes: tuple[StatusChange, ...] = ()
 
@@ -177,6 +178,7 @@ class JiraIssue:
             reporter_name=reporter.get("displayName"),
             reporter_account_id=reporter.get("accountId"),
             priority=_name_of(fields.get("priority")),
+            status_id=_id_of(fields.get("status")),
             status_changes=tuple(
                 change
                 for history in (body.get("changelog") or {}).get("histories") or ()
@@ -205,6 +207,12 @@ def _jira_time(value: object) -> datetime | None:
             return datetime.strptime(value, pattern)
         except ValueError:
             continue
+    return None
+
+
+def _id_of(value: object) -> str | None:
+    if isinstance(value, Mapping) and value.get("id") is not None:
+        return str(value["id"])
     return None
 
 
@@ -300,7 +308,10 @@ class JiraClient:
         transitions = self.list_transitions(issue_key)
         chosen = next((t for t in transitions if t.matches(name)), None)
         if chosen is None:
-            available = ", ".join(f"{t.name} -> {t.to_status}" for t in transitions) or "none"
+            # Jira lists none at all to an account without the Transition issues permission.
+            available = ", ".join(f"{t.name} -> {t.to_status}" for t in transitions) or (
+                "none (does the bot account have the Transition issues permission?)"
+            )
             raise JiraTransitionUnavailable(
                 f"{issue_key} has no transition named or leading to {name!r} "
                 f"from {current!r}; available: {available}"

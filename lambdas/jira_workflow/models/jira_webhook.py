@@ -17,6 +17,10 @@ class _Named(_Lenient):
     name: str = Field(min_length=1)
 
 
+class _Status(_Named):
+    id: str | None = None
+
+
 class _Project(_Lenient):
     key: str = Field(min_length=1)
 
@@ -24,7 +28,7 @@ class _Project(_Lenient):
 class _IssueFields(_Lenient):
     project: _Project
     issuetype: _Named
-    status: _Named | None = None
+    status: _Status | None = None
     summary: str | None = None
 
 
@@ -50,6 +54,7 @@ class _ChangeItem(_Lenient):
     field: str = ""
     field_id: str | None = Field(default=None, alias="fieldId")
     to_string: str | None = Field(default=None, alias="toString")
+    to: str | None = None  # the status id, for a status item
 
     @property
     def is_status_change(self) -> bool:
@@ -74,26 +79,31 @@ class JiraWebhook(WebhookEvent):
 
     def issue_change(self) -> IssueChange:
         """The delivery as the trigger rule reads it."""
+        status = self.issue.fields.status
+        moved = self._status_item()
         return IssueChange(
             event=self.webhook_event,
             issue_key=self.issue.key,
             project_key=self.issue.project_key,
             issue_type=self.issue.issue_type,
-            new_status=self.new_status(),
+            new_status=moved.to_string if moved else None,
             actor=self.actor(),
-            status=self.issue.fields.status.name if self.issue.fields.status else None,
+            status=status.name if status else None,
+            new_status_id=moved.to if moved else None,
+            status_id=status.id if status else None,
             actor_account_id=self.user.account_id if self.user else None,
             change_id=str(self.changelog.id or "") if self.changelog else "",
         )
 
     def new_status(self) -> str | None:
         """The status the issue moved into, if this delivery is a status change."""
+        moved = self._status_item()
+        return moved.to_string if moved else None
+
+    def _status_item(self) -> _ChangeItem | None:
         if self.changelog is None:
             return None
-        for item in self.changelog.items:
-            if item.is_status_change and item.to_string:
-                return item.to_string
-        return None
+        return next((i for i in self.changelog.items if i.is_status_change and i.to_string), None)
 
     def actor(self) -> str:
         if self.user is None:

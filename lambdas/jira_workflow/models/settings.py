@@ -114,6 +114,10 @@ class TriggerSettings:
     reject_status: str = _variable("REJECT_STATUS", _RULE.reject_status, _text)
     done_status: str = _variable("DONE_STATUS", _RULE.done_status, _text)
     failed_status: str = _variable("FAILED_STATUS", _RULE.failed_status, _text)
+    # Optional: Jira's status ids, matched instead of the names wherever Jira sends ids.
+    trigger_status_id: str = _variable("TRIGGER_STATUS_ID", _RULE.trigger_status_id, _text)
+    approve_status_id: str = _variable("APPROVE_STATUS_ID", _RULE.approve_status_id, _text)
+    reject_status_id: str = _variable("REJECT_STATUS_ID", _RULE.reject_status_id, _text)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> TriggerSettings:

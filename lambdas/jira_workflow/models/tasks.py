@@ -37,6 +37,8 @@ class StoreInput(TaskInput):
 
 class ApprovalInput(TaskInput):
     task_token: str = Field(alias="taskToken", min_length=1, repr=False)
+    # False after Jira stayed unreachable through the step's retries: wait without it.
+    tell_jira: bool = Field(default=True, alias="tellJira")
 
 
 class FulfilInput(TaskInput):

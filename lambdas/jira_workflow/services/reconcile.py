@@ -121,7 +121,9 @@ class Reconciler:
     def _start_missing(self, report: ReconcileReport) -> None:
         jql = self._rule.search_jql(self._lookback_hours)
         for issue in self._jira().search_issues(jql, limit=MAX_ISSUES_PER_RUN):
-            if not self._rule.starts_request(issue.project_key, issue.issue_type, issue.status):
+            if not self._rule.starts_request(
+                issue.project_key, issue.issue_type, issue.status, issue.status_id
+            ):
                 continue  # the search and the rule are one rule; this guards their wording
             if self._table.get(issue.key) is not None:
                 continue  # webhooks own resubmissions; only never-seen issues are ours
@@ -166,16 +168,12 @@ class Reconciler:
         self._table.update(issue_key, name, self._now(), execution_arn=started.execution_arn)
 
     def _decide_from_jira_status(self, report: ReconcileReport) -> None:
-        decisions = {
-            self._rule.approve_status.casefold(): Decision.APPROVED,
-            self._rule.reject_status.casefold(): Decision.REJECTED,
-        }
         for record in self._table.list_by_state(RequestState.AWAITING_APPROVAL):
             try:
                 issue = self._jira().get_issue(
                     record.issue_key, fields=("status",), expand=("changelog",)
                 )
-                decision = decisions.get(issue.status.casefold())
+                decision = self._rule.decision_for(issue.status, issue.status_id)
                 if decision is None:
                     continue
                 decided = _decision_from_changelog(issue, decision)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from jira_workflow.adapters.adf import adf_to_text
@@ -154,17 +155,28 @@ class WorkflowSteps:
         self._table.update(
             task.issue_key, task.execution_name, self._now(), state=RequestState.AWAITING_APPROVAL
         )
+        if not task.tell_jira:
+            # Jira stayed unreachable through the retries: the request waits all the same;
+            # once Jira answers, operations post the approval comment or decide (runbook).
+            logger.warning("awaiting approval without telling Jira: it did not answer")
+            count("ApprovalsNotAnnounced")
+            return {"awaiting": True}
+        self.announce_approval(task.issue_key, task.execution_name)
+        return {"awaiting": True}
+
+    def announce_approval(self, issue_key: str, execution_name: str) -> None:
+        """Tell Jira the request waits for a decision: move the issue where the workflow
+        has it wait (if configured) and post the approval comment, once per execution."""
         trigger = self._settings.trigger
         if trigger.approval_pending_status:
-            self._move_issue(task.issue_key, trigger.approval_pending_status)
+            self._move_issue(issue_key, trigger.approval_pending_status)
         text = messages.approval_needed(
-            task.issue_key,
+            issue_key,
             trigger.approve_status,
             trigger.reject_status,
-            wait_seconds=timeout,
+            wait_seconds=self._settings.approval_timeout_seconds,
         )
-        self._comment_once(task, "approval_comment_at", text)
-        return {"awaiting": True}
+        self._comment_once(_Once(issue_key, execution_name), "approval_comment_at", text)
 
     # ---- fulfil ---------------------------------------------------------------------
 
@@ -281,6 +293,14 @@ class WorkflowSteps:
             else:
                 self._table.release_once(task.issue_key, task.execution_name, marker)
             raise
+
+
+@dataclass(frozen=True)
+class _Once:
+    """What `_comment_once` reads of a task: whose comment, in which execution."""
+
+    issue_key: str
+    execution_name: str
 
 
 def request_from_payload(payload: Any) -> JiraRequest:

@@ -3,7 +3,10 @@
 Every request is checked against Atlassian's OpenAPI spec (`jira_openapi`) and answered
 400 with the problems when it does not match, so code tested against the fake cannot
 drift from the real API; what the fake answers is checked too (`response_problems`).
-Injected faults and latency come first, as a failing Jira answers before anything else.
+Injected faults and latency come first, as a failing Jira answers before anything else:
+queued failures (`fail_next`), slow answers (latency: the call is applied, late), calls
+held and dropped unanswered (Jira down: the client's read timeout fires, nothing is
+applied) and unprompted 429s with `Retry-After` on every call (Jira's rate limiting).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from local_cloud.fake_jira.adf import adf_problems
 from local_cloud.fake_jira.jql import JqlError, JqlFilter
 from local_cloud.fake_jira.model import (
     DEFAULT_BOT_PERMISSIONS,
+    FakeIssue,
     FakeProject,
     FakeUser,
     IssueStore,
@@ -75,13 +79,22 @@ class _Fault:
         return self.status, extra, rest.errors(f"Injected fault: HTTP {self.status}")
 
 
+class NoAnswer(Exception):
+    """The call goes unanswered: the server closes the connection without a response."""
+
+
 class InjectedFaults:
-    """Test knobs: fail the next calls with a status, or slow every call down."""
+    """Test knobs, switchable while the fake serves: fail the next calls with a status,
+    slow every call down, hold every call and drop it unanswered, or throttle every call."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[_Fault] = []
         self.latency = 0.0
+        # Held this long, then the connection closes unanswered (0: off).
+        self.unanswered_after = 0.0
+        # Every call answered 429 with this Retry-After (None: off).
+        self.throttle_retry_after: float | None = None
 
     def fail_next(self, count: int, status: int, retry_after: float | None) -> None:
         with self._lock:
@@ -91,11 +104,24 @@ class InjectedFaults:
         with self._lock:
             self._faults.clear()
             self.latency = 0.0
+            self.unanswered_after = 0.0
+            self.throttle_retry_after = None
 
     def take(self) -> tuple[_Fault | None, float]:
         """The fault for this call, if any, and how long to wait before answering."""
         with self._lock:
-            return (self._faults.pop(0) if self._faults else None), self.latency
+            if self._faults:
+                return self._faults.pop(0), self.latency
+            if self.throttle_retry_after is not None:
+                return _Fault(429, self.throttle_retry_after), self.latency
+            return None, self.latency
+
+    def hold_unanswered(self) -> None:
+        """In "Jira down" mode, hold the call and then drop it: raises NoAnswer."""
+        held = self.unanswered_after
+        if held:
+            time.sleep(held)
+            raise NoAnswer
 
 
 class RestApi:
@@ -111,8 +137,9 @@ class RestApi:
     ) -> None:
         self.store = store
         self.api_user = api_user
-        # The bot's project permissions (every project alike). Reported by /mypermissions
-        # and honoured by the project and workflow reads; issue routes do not check them.
+        # The bot's project permissions (every project alike), reported by /mypermissions and
+        # enforced as Jira does: no Browse projects, no issue (404); no Transition issues, no
+        # transitions listed and a POST refused (400, as the spec says); no Add comments, 403.
         self.bot_permissions = set(bot_permissions)
         self.faults = InjectedFaults()
         self.validate_against_spec = validate_against_spec
@@ -126,7 +153,9 @@ class RestApi:
         ]
 
     def handle(self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes) -> Answer:
-        """Answer one REST call: (status, extra headers, JSON body or None)."""
+        """Answer one REST call: (status, extra headers, JSON body or None); raises NoAnswer
+        when the call is to go unanswered."""
+        self.faults.hold_unanswered()
         fault, latency = self.faults.take()
         if latency:
             time.sleep(latency)
@@ -178,7 +207,7 @@ class RestApi:
 
     def _get_issue(self, key: str, *, query: Mapping[str, str], body: object) -> tuple[int, object]:
         fields = rest.field_list(query.get("fields"), default="*all")
-        issue = self.store.issue(key)
+        issue = self._browsable_issue(key)
         answer = rest.issue_json(issue, self.store.workflow, self._base_url(), fields)
         if "changelog" in rest.field_list(query.get("expand"), default=""):
             answer["changelog"] = rest.changelog_json(issue)
@@ -188,7 +217,9 @@ class RestApi:
         self, key: str, *, query: Mapping[str, str], body: object
     ) -> tuple[int, object]:
         workflow = self.store.workflow
-        available = workflow.available_from(self.store.issue(key).status)
+        available = workflow.available_from(self._browsable_issue(key).status)
+        if "TRANSITION_ISSUES" not in self.bot_permissions:
+            available = []  # Jira lists only the transitions the caller may perform
         return 200, {
             "expand": "transitions",
             "transitions": [rest.transition_json(t, workflow) for t in available],
@@ -197,7 +228,9 @@ class RestApi:
     def _post_transition(
         self, key: str, *, query: Mapping[str, str], body: Mapping[str, Any]
     ) -> tuple[int, object]:
-        issue = self.store.issue(key)
+        issue = self._browsable_issue(key)
+        if "TRANSITION_ISSUES" not in self.bot_permissions:
+            return 400, rest.errors("You do not have permission to transition this issue.")
         wanted = str((body.get("transition") or {}).get("id", ""))
         available = self.store.workflow.available_from(issue.status)
         chosen = next((t for t in available if t.id == wanted), None)
@@ -219,7 +252,8 @@ class RestApi:
         self, key: str, *, query: Mapping[str, str], body: object
     ) -> tuple[int, object]:
         base_url = self._base_url()
-        comments = [rest.comment_json(key, c, base_url) for c in self.store.issue(key).comments]
+        issue = self._browsable_issue(key)
+        comments = [rest.comment_json(key, c, base_url) for c in issue.comments]
         return 200, {
             "comments": comments,
             "startAt": 0,
@@ -230,7 +264,9 @@ class RestApi:
     def _post_comment(
         self, key: str, *, query: Mapping[str, str], body: Mapping[str, Any]
     ) -> tuple[int, object]:
-        issue = self.store.issue(key)
+        issue = self._browsable_issue(key)
+        if "ADD_COMMENTS" not in self.bot_permissions:
+            return 403, rest.errors("You do not have the permission to comment on this issue.")
         # The spec leaves `body` untyped; real Jira rejects a body that is not valid ADF.
         problems = adf_problems(body.get("body"))
         if problems:
@@ -240,7 +276,13 @@ class RestApi:
 
     def _search(self, *, query: Mapping[str, str], body: Mapping[str, Any]) -> tuple[int, object]:
         try:
-            matches = JqlFilter.parse(str(body.get("jql", ""))).select(self.store.issues.values())
+            # Issues of projects the caller cannot browse are left out, as in Jira.
+            visible = (
+                self.store.issues.values() if "BROWSE_PROJECTS" in self.bot_permissions else ()
+            )
+            matches = JqlFilter.parse(str(body.get("jql", ""))).select(
+                visible, self.store.workflow.status_id
+            )
         except JqlError as exc:
             return 400, rest.errors(f"Error in the JQL Query: {exc}")
         start = rest.decode_page_token(body.get("nextPageToken"))
@@ -322,6 +364,12 @@ class RestApi:
         return 200, rest.workflows_json([workflow] if any(wanted) else [])
 
     # ---- Helpers ----------------------------------------------------------------------
+
+    def _browsable_issue(self, key: str) -> FakeIssue:
+        """The issue, if the caller may see it; KeyError (404, as Jira) otherwise."""
+        if "BROWSE_PROJECTS" not in self.bot_permissions:
+            raise KeyError(key)
+        return self.store.issue(key)
 
     def _browsable_project(self, key_or_id: str) -> FakeProject | None:
         """Jira answers 404 alike for a missing project and one the caller cannot browse."""

@@ -207,6 +207,16 @@ class FakeJira:
         """Every API call waits this long before answering (0 turns it off)."""
         self.api.faults.latency = seconds
 
+    def stop_answering(self, after_seconds: float = 15.0) -> None:
+        """Jira down: every API call is held `after_seconds` (longer than a client's read
+        timeout) and then dropped unanswered, nothing applied. `clear_faults` ends it."""
+        self.api.faults.unanswered_after = after_seconds
+
+    def throttle(self, retry_after: float) -> None:
+        """Every API call is answered 429 with `Retry-After: retry_after`, unprompted,
+        until `clear_faults`."""
+        self.api.faults.throttle_retry_after = retry_after
+
     def clear_faults(self) -> None:
         self.api.faults.clear()
         self.webhooks.clear_faults()

@@ -50,11 +50,14 @@ class Clause:
     op: str
     values: tuple[str, ...]
 
-    def matches(self, issue: FakeIssue) -> bool:
+    def matches(self, issue: FakeIssue, status_id: Callable[[str], str] | None = None) -> bool:
         if self.field in _DATE_FIELDS:
             return self._compare_date(getattr(issue, self.field))
         folded = {v.casefold() for v in self.values}
-        hit = any(actual.casefold() in folded for actual in _text_values(issue, self.field))
+        actuals = _text_values(issue, self.field)
+        if self.field == "status" and status_id is not None:
+            actuals = [*actuals, status_id(issue.status)]  # `status = 10001` matches by id
+        hit = any(actual.casefold() in folded for actual in actuals)
         return not hit if self.op in _NEGATIVE_OPERATORS else hit
 
     def _compare_date(self, when: datetime) -> bool:
@@ -84,10 +87,14 @@ class JqlFilter:
             raise JqlError("OR is not supported by the fake")
         return cls(tuple(_parse_clause(part) for part in _AND.split(where)), order)
 
-    def select(self, issues: Iterable[FakeIssue]) -> list[FakeIssue]:
-        """The matching issues in the query's order (by id, oldest first, without one)."""
+    def select(
+        self, issues: Iterable[FakeIssue], status_id: Callable[[str], str] | None = None
+    ) -> list[FakeIssue]:
+        """The matching issues in the query's order (by id, oldest first, without one);
+        `status_id` names a status's id, for queries by status id."""
         chosen = sorted(
-            (i for i in issues if all(c.matches(i) for c in self.clauses)), key=lambda i: int(i.id)
+            (i for i in issues if all(c.matches(i, status_id) for c in self.clauses)),
+            key=lambda i: int(i.id),
         )
         for name, descending in reversed(self.order):  # stable sorts: last key first
             chosen.sort(key=functools.partial(_order_key, name=name), reverse=descending)

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from local_cloud.fake_jira.api import Answer, RestApi
+from local_cloud.fake_jira.api import Answer, NoAnswer, RestApi
 from local_cloud.fake_jira.rest import errors
 
-# (method, path, status) of every call answered, for tests that count calls.
+# (method, path, status) of every call, for tests that count calls; status 0: unanswered.
 CallLog = list[tuple[str, str, int]]
 
 
@@ -43,7 +43,12 @@ class JiraRequestHandler(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        status, extra, payload = self._call_api(body)
+        try:
+            status, extra, payload = self._call_api(body)
+        except NoAnswer:
+            self.calls.append((self.command, self.path, 0))
+            self.close_connection = True  # the client sees its read timeout, or a reset
+            return
         self.calls.append((self.command, self.path, status))
         data = b"" if payload is None else json.dumps(payload).encode()
         # The client may have given up (a timeout test): nothing left to answer.
