@@ -273,3 +273,24 @@ def test_an_event_that_is_not_a_status_change_is_dropped_naming_the_field(
     result = finalise({"source": "aws.states", "detail-type": "Something else", "detail": {}})
 
     assert result["left"].startswith("not an execution status change: detail-type")
+
+
+def test_cancel_force_and_its_aborted_event_tell_jira_once(workflow: Workflow) -> None:
+    key = workflow.awaiting_approval()
+    container().operations.cancel(key, "alice", "raised in error", force=True)
+    record = workflow.record(key)
+
+    result = finalise(
+        status_change(
+            record["execution_arn"],
+            "ABORTED",
+            execution_input={"issueKey": key},
+            error="OperatorCancelled",
+            cause="cancelled by operations (alice): raised in error",
+        )
+    )
+
+    assert (result["closed"], result["told"]) == (False, False)
+    assert failure_comments(workflow, key) == [
+        "The request could not be completed: cancelled by operations (alice): raised in error"
+    ]
