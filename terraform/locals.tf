@@ -13,6 +13,11 @@ locals {
   state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"
   executions_arn    = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}:*"
 
+  # Built from its name for the same reason: the finaliser's role sends to the queue that
+  # module.execution_events creates with the finaliser's ARN.
+  finaliser_dead_letter_queue_name = "${local.name_prefix}-finaliser-dead-letters"
+  finaliser_dead_letter_queue_arn  = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.finaliser_dead_letter_queue_name}"
+
   # Code packages: the Makefile passes lambda_package_path and mock_package_path; otherwise
   # the manifest of `make build`. The mock's zip is used only with enable_mock_apis.
   lambda_manifest_path = "${path.root}/../build/lambda.json"
@@ -105,6 +110,8 @@ locals {
     jira_api_secret  = { sid = "ReadJiraApiSecret", actions = ["secretsmanager:GetSecretValue"], resources = [module.secrets.secret_arns["jira-api"]] }
     webhook_secret   = { sid = "ReadJiraWebhookSecret", actions = ["secretsmanager:GetSecretValue"], resources = [module.secrets.secret_arns["jira-webhook"]] }
     external_secret  = { sid = "ReadExternalApiSecret", actions = ["secretsmanager:GetSecretValue"], resources = [module.secrets.secret_arns["external-api"]] }
+    # Lambda's on-failure destination for the finaliser's async invocations sends as its role.
+    finaliser_dead_letters = { sid = "SendUnhandledEventsToDeadLetterQueue", actions = ["sqs:SendMessage"], resources = [local.finaliser_dead_letter_queue_arn] }
   }
 
   # API Gateway gives up on an integration after 29 s; answer (or fail) before that.
@@ -171,6 +178,12 @@ locals {
         handler     = "jira_workflow.handlers.record_failure.handler"
         description = "Workflow failure path: record the error and tell Jira"
         statements  = local.step_statements
+      }
+      finalise_execution = {
+        handler     = "jira_workflow.handlers.finalise_execution.handler"
+        description = "EventBridge: an execution ended FAILED, TIMED_OUT or ABORTED; close its request, tell Jira once"
+        statements = [local.iam.table_read_write, local.iam.read_executions, local.iam.jira_api_secret,
+        local.iam.finaliser_dead_letters]
       }
       reconciler = {
         handler     = "jira_workflow.handlers.reconciler.handler"

@@ -89,6 +89,25 @@ run "least_privilege" {
     error_message = "Only the webhook may read the webhook HMAC secret."
   }
 
+  # The finaliser closes records and tells Jira: table, DescribeExecution, the Jira secret
+  # and its own dead-letter queue; it never starts or answers an execution.
+  assert {
+    condition = toset([for s in module.functions.role_policy_statements["finalise_execution"] : s.sid]) == toset([
+      "WriteOwnLogGroup", "DecryptWithDeploymentKey", "SendTraces", "ReadWriteRequestsTable",
+      "ReadRequestWorkflowExecutions", "ReadJiraApiSecret", "SendUnhandledEventsToDeadLetterQueue",
+    ])
+    error_message = "The finaliser must hold only table, DescribeExecution, Jira secret and dead-letter permissions."
+  }
+  assert {
+    condition = alltrue([
+      for s in module.functions.role_policy_statements["finalise_execution"] :
+      s.sid != "SendUnhandledEventsToDeadLetterQueue" || (
+        length(s.resources) == 1 && s.resources[0] == "arn:aws:sqs:eu-west-1:123456789012:${module.execution_events.dead_letter_queue_name}"
+      )
+    ])
+    error_message = "The finaliser may send only to its own dead-letter queue."
+  }
+
   # The mock external API touches nothing but its own logs (and the key for its env).
   assert {
     condition     = toset([for s in module.functions.role_policy_statements["mock_external_api"] : s.sid]) == toset(["WriteOwnLogGroup", "DecryptWithDeploymentKey", "SendTraces"])

@@ -89,3 +89,16 @@ mock_resource "aws_api_gateway_stage" {
     invoke_url = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/mock"
   }
 }
+
+mock_resource "aws_cloudwatch_event_rule" {
+  defaults = {
+    arn = "arn:aws:events:eu-west-1:123456789012:rule/mock"
+  }
+}
+
+mock_resource "aws_sqs_queue" {
+  defaults = {
+    arn = "arn:aws:sqs:eu-west-1:123456789012:mock"
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/mock"
+  }
+}
