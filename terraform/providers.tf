@@ -29,6 +29,7 @@ provider "aws" {
     budgets                = var.aws_endpoint_url
     cloudwatch             = var.aws_endpoint_url
     dynamodb               = var.aws_endpoint_url
+    events                 = var.aws_endpoint_url
     iam                    = var.aws_endpoint_url
     kms                    = var.aws_endpoint_url
     lambda                 = var.aws_endpoint_url
@@ -38,6 +39,7 @@ provider "aws" {
     secretsmanager         = var.aws_endpoint_url
     sfn                    = var.aws_endpoint_url
     sns                    = var.aws_endpoint_url
+    sqs                    = var.aws_endpoint_url
     sts                    = var.aws_endpoint_url
     wafv2                  = var.aws_endpoint_url
   }
