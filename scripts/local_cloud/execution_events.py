@@ -8,7 +8,8 @@ deliver to Lambda at all. `moto_patches` installs the hooks; this module builds 
 (the shape in tests/fixtures/eventbridge/) and delivers it.
 
 Not emulated: RUNNING events (nothing here listens to them), input transformers on Lambda
-targets, and Lambda's on-failure destinations (a failed delivery is logged).
+targets, Lambda's on-failure destinations (a failed delivery is logged), and EventBridge's
+own delivery retries (an in-process invocation always arrives).
 """
 
 from __future__ import annotations

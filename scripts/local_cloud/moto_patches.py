@@ -318,6 +318,40 @@ def patch_stop_execution_keeps_cause() -> None:
     )
 
 
+def patch_stopped_executions_stay_aborted() -> None:
+    """StopExecution does not wake a Task waiting for its callback token: the execution runs
+    on until the task's own timeout, and moto then records that failure over the stop
+    (FAILED, States.Timeout). In AWS the execution ends ABORTED at once and nothing runs
+    after it: wake the waiting tasks, and let no later failure replace the stop."""
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+
+    original_stop = Environment.set_stop
+    original_error = Environment.set_error
+    original_timed_out = Environment.set_timed_out
+
+    def set_stop(self: Environment, stop_date: Any, cause: Any, error: Any) -> None:
+        original_stop(self, stop_date=stop_date, cause=cause, error=error)
+        for endpoint in list(self.callback_pool_manager._pool.values()):
+            endpoint.interrupt_all()
+
+    def set_error(self: Environment, error: Any) -> None:
+        with self._state_mutex:
+            if isinstance(self._program_state, ProgramStopped):
+                return
+            original_error(self, error)
+
+    def set_timed_out(self: Environment) -> None:
+        with self._state_mutex:
+            if isinstance(self._program_state, ProgramStopped):
+                return
+            original_timed_out(self)
+
+    _patch(Environment, "set_stop", set_stop, "stop_wakes_waiting_tasks")
+    _patch(Environment, "set_error", set_error, "stopped_executions_stay_aborted")
+    _patch(Environment, "set_timed_out", set_timed_out, "stopped_executions_do_not_time_out")
+
+
 def patch_execution_status_change_events() -> None:
     """moto emits no "Step Functions Execution Status Change" event: put one on the default
     bus whenever a Standard execution closes, as Step Functions does (execution_events)."""
@@ -441,6 +475,7 @@ def apply_all(runner: InProcessLambdaRunner, faults: FaultPlan) -> list[str]:
         patch_start_execution_names_and_faults(faults)
         patch_reuse_asl_task_clients()
         patch_stop_execution_keeps_cause()
+        patch_stopped_executions_stay_aborted()
         patch_execution_status_change_events()
         patch_rules_invoke_lambda_targets()
         patch_moto_server_no_delay()

@@ -1,5 +1,6 @@
 """Step Functions status changes reach EventBridge rules as in AWS (patches
-execution_status_change_events, rules_invoke_lambda_targets, stop_execution_keeps_cause):
+execution_status_change_events, rules_invoke_lambda_targets, stop_execution_keeps_cause,
+stop_wakes_waiting_tasks, stopped_executions_stay_aborted):
 the emulator's closed executions put the documented event on the default bus, and a rule
 delivers it to a Lambda target (asynchronously) and to its other targets."""
 
@@ -134,3 +135,62 @@ def test_closed_executions_reach_a_lambda_rule_target_as_aws_delivers_them(
     assert len(messages) >= 1  # the rule's other targets still get the event
     time.sleep(0.5)
     assert len(delivered(log, 3)) == 3  # one delivery per closed execution
+
+
+def test_stopping_an_execution_while_a_task_waits_for_its_token_aborts_it(
+    emulator: dict[str, Any], tmp_path: Path
+) -> None:
+    """moto woke the waiting task as timed out and recorded FAILED/States.Timeout over the
+    stop; AWS ends it ABORTED, runs no Catch, and says so in the event."""
+    log = tmp_path / "waiting.jsonl"
+    recorder = create_sample_function(
+        emulator, "record_waiting", "sample_fns.handlers.record_event", {"EVENT_LOG": str(log)}
+    )
+    token_taker = create_sample_function(
+        emulator, "take_token", "sample_fns.handlers.hand_out_token"
+    )
+    waits_for_token = machine(
+        emulator,
+        "waits-for-token",
+        {
+            "StartAt": "Approve",
+            "States": {
+                "Approve": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                    "Parameters": {
+                        "FunctionName": token_taker,
+                        "Payload": {"token.$": "$$.Task.Token"},
+                    },
+                    "TimeoutSeconds": 300,
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+                    "End": True,
+                },
+                "Caught": {"Type": "Fail", "Error": "Caught"},
+            },
+        },
+    )
+    events = client(emulator, "events")
+    events.put_rule(
+        Name="waiting-ended",
+        EventPattern=json.dumps(
+            {"source": ["aws.states"], "detail": {"stateMachineArn": [waits_for_token]}}
+        ),
+    )
+    events.put_targets(Rule="waiting-ended", Targets=[{"Id": "recorder", "Arn": recorder}])
+    sfn = client(emulator, "stepfunctions")
+    arn = sfn.start_execution(stateMachineArn=waits_for_token, input="{}")["executionArn"]
+    deadline = time.monotonic() + 30
+    while not any(
+        e["type"] == "TaskSubmitted" for e in sfn.get_execution_history(executionArn=arn)["events"]
+    ):
+        assert time.monotonic() < deadline, "the task never started waiting"
+        time.sleep(0.1)
+
+    sfn.stop_execution(executionArn=arn, error="Wedged", cause="stopped by on-call")
+
+    (event,) = delivered(log, 1)
+    assert (event["detail"]["status"], event["detail"]["error"]) == ("ABORTED", "Wedged")
+    assert sfn.describe_execution(executionArn=arn)["status"] == "ABORTED"
+    history = [e["type"] for e in sfn.get_execution_history(executionArn=arn)["events"]]
+    assert "FailStateEntered" not in history
