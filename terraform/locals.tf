@@ -15,6 +15,11 @@ locals {
   state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"
   executions_arn    = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}:*"
 
+  # Built from its name for the same reason: the finaliser's role sends to the queue that
+  # module.execution_events creates with the finaliser's ARN.
+  finaliser_dead_letter_queue_name = "${local.name_prefix}-finaliser-dead-letters"
+  finaliser_dead_letter_queue_arn  = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.finaliser_dead_letter_queue_name}"
+
   # Code packages: the Makefile passes lambda_package_path and mock_package_path; otherwise
   # the manifest of `make build`. The mock's zip is used only with enable_mock_apis.
   lambda_manifest_path = "${path.root}/../build/lambda.json"
@@ -118,6 +123,9 @@ locals {
     webhook_payloads  = ["${local.bucket_arn}/webhooks/*"]
     request_artifacts = ["${local.bucket_arn}/requests/*"]
     state_machine     = [local.state_machine_arn]
+    executions        = [local.executions_arn]
+    # Lambda's on-failure destination for the finaliser's async invocations sends as its role.
+    finaliser_dead_letters = [local.finaliser_dead_letter_queue_arn]
     # Task tokens are not resources: SendTaskSuccess only accepts Resource "*".
     any_task_token      = ["*"]
     jira_api_secret     = [module.secrets.secret_arns["jira-api"]]
@@ -186,6 +194,9 @@ locals {
       }
       record_failure = {
         description = "Workflow failure path: record the error and tell Jira"
+      }
+      finalise_execution = {
+        description = "EventBridge: an execution ended FAILED, TIMED_OUT or ABORTED; close its request, tell Jira once"
       }
       reconciler = {
         description = "Scheduled: start requests whose webhook was missed, apply decisions made in Jira"

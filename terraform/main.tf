@@ -190,6 +190,19 @@ module "scheduler" {
   kms_key_arn         = module.kms.key_arn
 }
 
+module "execution_events" {
+  source = "./modules/execution_events"
+
+  name                   = "${local.name_prefix}-execution-ended"
+  state_machine_name     = local.state_machine_name
+  state_machine_arn      = module.workflow.state_machine_arn
+  target_function_arn    = module.functions.function_arns["finalise_execution"]
+  target_function_name   = module.functions.function_names["finalise_execution"]
+  dead_letter_queue_name = local.finaliser_dead_letter_queue_name
+  kms_key_arn            = module.kms.key_arn
+  alarm_topic_arn        = module.monitoring.alerts_topic_arn
+}
+
 ################################################################################
 # Monitoring
 ################################################################################

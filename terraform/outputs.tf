@@ -80,6 +80,11 @@ output "kms_key_arn" {
   value       = module.kms.key_arn
 }
 
+output "finaliser_dead_letter_queue_url" {
+  description = "Queue of execution status events the finaliser could not handle (docs/runbooks/redrive.md)."
+  value       = module.execution_events.dead_letter_queue_url
+}
+
 output "alerts_topic_arn" {
   description = "SNS topic all alarms notify; subscribe on-call to it."
   value       = module.monitoring.alerts_topic_arn

@@ -30,6 +30,7 @@ provider "aws" {
     cloudwatch             = var.aws_endpoint_url
     dynamodb               = var.aws_endpoint_url
     ec2                    = var.aws_endpoint_url
+    events                 = var.aws_endpoint_url
     iam                    = var.aws_endpoint_url
     kms                    = var.aws_endpoint_url
     lambda                 = var.aws_endpoint_url
@@ -39,6 +40,7 @@ provider "aws" {
     secretsmanager         = var.aws_endpoint_url
     sfn                    = var.aws_endpoint_url
     sns                    = var.aws_endpoint_url
+    sqs                    = var.aws_endpoint_url
     sts                    = var.aws_endpoint_url
     wafv2                  = var.aws_endpoint_url
   }

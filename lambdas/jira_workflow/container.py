@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from jira_workflow.adapters.secrets import SecretsReader
     from jira_workflow.services.approvals import Approvals
     from jira_workflow.services.approvers import ApproverCheck
+    from jira_workflow.services.finalise import Finaliser
     from jira_workflow.services.intake import Intake
     from jira_workflow.services.operations import Operations
     from jira_workflow.services.reconcile import Reconciler
@@ -200,6 +201,19 @@ class Container:
         )
 
     @cached_property
+    def finaliser(self) -> Finaliser:
+        from jira_workflow.services.finalise import Finaliser
+
+        return Finaliser(
+            self.table,
+            self.executions,
+            self.jira,
+            utc_now,
+            self.settings.state_machine_arn,
+            self.settings.trigger.failed_status,
+        )
+
+    @cached_property
     def reconciler(self) -> Reconciler:
         from jira_workflow.services.reconcile import Reconciler
 
@@ -214,6 +228,7 @@ class Container:
             timedelta(seconds=self.settings.approval_timeout_seconds),
             self.settings.reconcile_lookback_hours,
             approvers=self.approvers,
+            finaliser=self.finaliser,
         )
 
 

@@ -7,11 +7,15 @@ underneath fails a test naming the patch instead of breaking the local stack sil
 
 from __future__ import annotations
 
+import copy
 import json
+import logging
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from moto.awslambda.models import LambdaFunction
@@ -21,6 +25,7 @@ from moto.stepfunctions.exceptions import ValidationException
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 
+from local_cloud import execution_events
 from local_cloud.asl_validation import diagnose
 from local_cloud.dynamodb_atomic import patch_atomic_dynamodb_writes
 from local_cloud.faults import FaultPlan
@@ -273,6 +278,142 @@ def _asl_task_client(service: str, region: str, endpoint_url: str | None) -> Any
     )
 
 
+def patch_stop_execution_keeps_cause() -> None:
+    """moto's StopExecution drops `error` and `cause`, and describes the aborted execution
+    without them; AWS keeps both (the history, DescribeExecution, the status change event),
+    and the finaliser shows the operator's cause in Jira."""
+    from moto.stepfunctions.exceptions import ExecutionDoesNotExist
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    def stop_execution(self: StepFunctionResponse) -> ActionResult:
+        arn = self._get_param("executionArn")
+        backend = cast("StepFunctionsParserBackend", self.stepfunction_backend)
+        found = (x for x in backend._get_executions() if x.execution_arn == arn)
+        execution = next(found, None)
+        if execution is None:
+            raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
+        stopped_at = datetime.now(UTC)
+        execution.stop(
+            stop_date=stopped_at, error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return ActionResult({"stopDate": stopped_at})
+
+    original_reflect = BaseExecutionWorkerCommunication._reflect_execution_status
+
+    def _reflect_execution_status(self: BaseExecutionWorkerCommunication) -> None:
+        original_reflect(self)  # type: ignore[no-untyped-call]
+        worker = self.execution.exec_worker
+        stopped = worker.env.program_state() if worker and worker.env else None
+        if isinstance(stopped, ProgramStopped):
+            self.execution.error = stopped.error or None
+            self.execution.cause = stopped.cause or None
+
+    _patch(StepFunctionResponse, "stop_execution", stop_execution, "stop_execution_keeps_cause")
+    _patch(
+        BaseExecutionWorkerCommunication,
+        "_reflect_execution_status",
+        _reflect_execution_status,
+        "stopped_executions_describe_their_cause",
+    )
+
+
+def patch_stopped_executions_stay_aborted() -> None:
+    """StopExecution does not wake a Task waiting for its callback token: the execution runs
+    on until the task's own timeout, and moto then records that failure over the stop
+    (FAILED, States.Timeout). In AWS the execution ends ABORTED at once and nothing runs
+    after it: wake the waiting tasks, and let no later failure replace the stop."""
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+
+    original_stop = Environment.set_stop
+    original_error = Environment.set_error
+    original_timed_out = Environment.set_timed_out
+
+    def set_stop(self: Environment, stop_date: Any, cause: Any, error: Any) -> None:
+        original_stop(self, stop_date=stop_date, cause=cause, error=error)
+        for endpoint in list(self.callback_pool_manager._pool.values()):
+            endpoint.interrupt_all()
+
+    def set_error(self: Environment, error: Any) -> None:
+        with self._state_mutex:
+            if isinstance(self._program_state, ProgramStopped):
+                return
+            original_error(self, error)
+
+    def set_timed_out(self: Environment) -> None:
+        with self._state_mutex:
+            if isinstance(self._program_state, ProgramStopped):
+                return
+            original_timed_out(self)
+
+    _patch(Environment, "set_stop", set_stop, "stop_wakes_waiting_tasks")
+    _patch(Environment, "set_error", set_error, "stopped_executions_stay_aborted")
+    _patch(Environment, "set_timed_out", set_timed_out, "stopped_executions_do_not_time_out")
+
+
+def patch_execution_status_change_events() -> None:
+    """moto emits no "Step Functions Execution Status Change" event: put one on the default
+    bus whenever a Standard execution closes, as Step Functions does (execution_events)."""
+    from moto.stepfunctions.parser.api import StateMachineType
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    original = BaseExecutionWorkerCommunication.terminated
+
+    def terminated(self: BaseExecutionWorkerCommunication) -> None:
+        original(self)
+        execution = self.execution
+        if execution.sm_type != StateMachineType.STANDARD:
+            return  # Express workflows send no events
+        try:
+            execution_events.put_on_default_bus(execution_events.status_change_event(execution))
+        except Exception:  # the execution is over either way; say why the event was lost
+            logging.getLogger(__name__).exception("status change event not delivered")
+
+    _patch(
+        BaseExecutionWorkerCommunication,
+        "terminated",
+        terminated,
+        "execution_status_change_events",
+    )
+
+
+# ---- EventBridge -----------------------------------------------------------------------
+
+
+def patch_rules_invoke_lambda_targets() -> None:
+    """moto's rules deliver to SQS, logs and buses but raise NotImplementedError for a
+    Lambda target; EventBridge invokes the function asynchronously with the event."""
+    from moto.events.models import Rule
+    from moto.events.utils import EventMessageType
+    from moto.utilities.arns import parse_arn
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
+        if not self.event_pattern.matches_event(original_event):
+            return
+        others = []
+        for target in self.targets:
+            if parse_arn(target["Arn"]).service == "lambda":
+                execution_events.invoke_lambda_target(target, original_event, self.account_id)
+            else:
+                others.append(target)
+        if others:
+            # A copy with the other targets: the rule itself is shared by every thread.
+            rule = copy.copy(self)
+            rule.targets = others
+            # moto's own targets read `time` and `ingestion-time` as its PutEvents sets them.
+            event = {
+                **original_event,
+                "time": execution_events.epoch_seconds(original_event.get("time")),
+                "ingestion-time": time.time(),
+            }
+            original(rule, cast("EventMessageType", event), transform_input)
+
+    _patch(Rule, "send_to_targets", send_to_targets, "rules_invoke_lambda_targets")
+
+
 # ---- S3 ------------------------------------------------------------------------------
 
 
@@ -333,6 +474,10 @@ def apply_all(runner: InProcessLambdaRunner, faults: FaultPlan) -> list[str]:
         patch_send_task_failure_keeps_cause()
         patch_start_execution_names_and_faults(faults)
         patch_reuse_asl_task_clients()
+        patch_stop_execution_keeps_cause()
+        patch_stopped_executions_stay_aborted()
+        patch_execution_status_change_events()
+        patch_rules_invoke_lambda_targets()
         patch_moto_server_no_delay()
         patch_bucket_policy_sees_tls()
         patch_atomic_dynamodb_writes()

@@ -60,6 +60,13 @@ def flaky(event, context):
     return {"recovered": True}
 
 
+def record_event(event, context):
+    # One JSON line per delivery, in the file the test named: what the function was sent.
+    with open(os.environ["EVENT_LOG"], "a") as log:
+        log.write(json.dumps(event) + "\\n")
+    return {"recorded": True}
+
+
 def hand_out_token(event, context):
     return {"received": bool(event.get("token"))}
 

@@ -89,6 +89,7 @@ class ClassInfo:
     methods: dict[str, ast.FunctionDef] = field(default_factory=dict)
     attributes: dict[str, ast.expr] = field(default_factory=dict)  # name -> annotation
     parameters: dict[str, str] = field(default_factory=dict)  # attribute -> __init__ param
+    is_protocol: bool = False  # a port: its calls run in the adapters that implement it
 
 
 @dataclass
@@ -111,6 +112,17 @@ class Product:
             name = ".".join((package, *parts)).removesuffix(".__init__")
             self._read_module(name, ast.parse(path.read_text(encoding="utf-8")))
 
+    def implementations(self, port: ClassInfo) -> list[ClassInfo]:
+        """The adapters that have every method of a port (structural, as Protocol is)."""
+        wanted = set(port.methods)
+        return [
+            info
+            for info in self.classes.values()
+            if info.module.startswith(f"{PRODUCT.name}.adapters.")
+            and not info.is_protocol
+            and wanted <= set(info.methods)
+        ]
+
     def _read_module(self, name: str, tree: ast.Module) -> None:
         module = ModuleInfo(name, tree)
         self.modules[name] = module
@@ -126,7 +138,7 @@ class Product:
 
 
 def _class_info(node: ast.ClassDef, module: str) -> ClassInfo:
-    info = ClassInfo(node.name, module)
+    info = ClassInfo(node.name, module, is_protocol="Protocol" in {_name(b) for b in node.bases})
     for item in node.body:
         if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
             info.attributes[item.target.id] = item.annotation
@@ -299,7 +311,10 @@ class Finder:
             self._record(receiver.name, func.attr, scope)
         elif receiver.kind == "class":
             info = self.product.classes[receiver.name]
-            if func.attr in info.methods:
+            if info.is_protocol:
+                for adapter in self.product.implementations(info):
+                    self._enter(adapter.name, func.attr, scope)
+            elif func.attr in info.methods:
                 self._enter(info.name, func.attr, scope)
             elif func.attr in info.parameters:
                 # A port the constructor was handed: follow the lambdas given for it.
@@ -425,6 +440,8 @@ def declared_grants(declaration: dict[str, object]) -> set[Grant]:
     statements = declaration.get("statements") or []
     assert isinstance(statements, list)
     for statement in statements:
+        if statement.get("called_by") == "lambda":
+            continue  # the Lambda service acts as the role (an async failure destination)
         for action in statement["actions"]:
             compared = [COMPARED_RESOURCE.get(r) for r in statement["resources"]]
             for resource in compared or [None]:

@@ -25,8 +25,28 @@ run "deployment" {
       values(module.secrets.secret_kms_key_arns),
       [module.workflow.observability.kms_key_id, module.monitoring.alerts_topic_kms_key, module.api.stage_settings.access_log_group_kms, module.api.stage_settings.execution_log_group_kms],
       [for s in values(module.functions.runtime_settings) : [s.environment_kms_key, s.log_group_kms_key]],
+      [module.execution_events.dead_letter_queue_kms_key],
     ])) == toset([module.kms.key_arn])
     error_message = "Every store (table, bucket, secrets, state machine, topic, log groups, Lambda env) must use the customer-managed key."
+  }
+
+  # ---- execution status events close stuck requests -----------------------------------
+  assert {
+    condition = module.execution_events.event_pattern == {
+      source        = ["aws.states"]
+      "detail-type" = ["Step Functions Execution Status Change"]
+      detail        = { status = ["FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn = [module.workflow.state_machine_arn] }
+    }
+    error_message = "The finaliser must see exactly this state machine's FAILED, TIMED_OUT and ABORTED executions."
+  }
+  assert {
+    condition = (
+      module.execution_events.delivery.target_dead_letter_arn == module.execution_events.dead_letter_queue_arn &&
+      module.execution_events.delivery.lambda_on_failure_arn == module.execution_events.dead_letter_queue_arn &&
+      module.execution_events.delivery.permission_principal == "events.amazonaws.com" &&
+      module.execution_events.delivery.permission_source_arn == module.execution_events.rule_arn
+    )
+    error_message = "Undelivered and unhandled status events must reach the dead-letter queue; only the rule may invoke the finaliser."
   }
 
   # ---- data protection ----------------------------------------------------------------
@@ -96,7 +116,7 @@ run "deployment" {
     error_message = "prod's log groups keep logs at least 365 days."
   }
   assert {
-    condition     = toset(keys(module.functions.function_names)) == toset(concat(["callback", "enrich_request", "fulfil_request", "reconciler", "record_failure", "report_outcome", "request_approval", "status", "store_artifacts", "validate_request", "webhook"], var.enable_mock_apis ? ["mock_external_api"] : []))
+    condition     = toset(keys(module.functions.function_names)) == toset(concat(["callback", "enrich_request", "finalise_execution", "fulfil_request", "reconciler", "record_failure", "report_outcome", "request_approval", "status", "store_artifacts", "validate_request", "webhook"], var.enable_mock_apis ? ["mock_external_api"] : []))
     error_message = "The functions are exactly docs/design.md's table (the mock only with enable_mock_apis)."
   }
   assert {

@@ -131,6 +131,16 @@ run "least_privilege" {
     error_message = "Only request_approval (stores), callback, webhook and reconciler (answer) may reach task tokens."
   }
 
+  assert {
+    condition = alltrue([
+      for s in module.functions.role_policy_statements["finalise_execution"] :
+      s.sid != "SendUnhandledEventsToDeadLetterQueue" || (
+        length(s.resources) == 1 && s.resources[0] == "arn:aws:sqs:eu-west-1:123456789012:${module.execution_events.dead_letter_queue_name}"
+      )
+    ])
+    error_message = "The finaliser may send only to its own dead-letter queue."
+  }
+
   # The mock external API touches nothing but its own logs (and the key for its env).
   assert {
     condition     = toset([for s in module.functions.role_policy_statements["mock_external_api"] : s.sid]) == toset(["WriteOwnLogGroup", "DecryptWithDeploymentKey", "SendTraces"])

@@ -23,6 +23,7 @@ HANDLERS = (
     "fulfil_request",
     "report_outcome",
     "record_failure",
+    "finalise_execution",
 )
 HEAVY = ("aws_xray_sdk", "pydantic", "requests")
 

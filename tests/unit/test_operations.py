@@ -27,6 +27,7 @@ class Table:
     def __init__(self) -> None:
         self.records: dict[str, RequestRecord] = {}
         self.tokens: dict[str, PendingToken] = {}
+        self.markers: set[tuple[str, str, str]] = set()
 
     def get(self, issue_key: str) -> RequestRecord | None:
         return self.records.get(issue_key)
@@ -49,6 +50,11 @@ class Table:
         assert record.execution_name == execution_name
         changes = {**attributes, "updated_at": now, **({"state": state} if state else {})}
         self.records[issue_key] = replace(record, **changes)
+
+    def claim_once(self, issue_key: str, execution_name: str, marker: str, now: str) -> bool:
+        claimed = (issue_key, execution_name, marker) not in self.markers
+        self.markers.add((issue_key, execution_name, marker))
+        return claimed
 
     def delete_token(self, issue_key: str, execution_name: str) -> None:
         if issue_key in self.tokens and self.tokens[issue_key].execution_name == execution_name:

@@ -14,6 +14,7 @@ from jira_workflow.domain.errors import (
     StartThrottled,
     TaskCompletionFailed,
 )
+from jira_workflow.domain.finalisation import EndedExecution, issue_key_of_input
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -85,6 +86,23 @@ class Executions:
         """End the execution now (ABORTED): no failure path runs, so the caller reports it."""
         self._client.stop_execution(
             executionArn=execution_arn, error=error, cause=cause[:_MAX_CAUSE_LENGTH]
+        )
+
+    def describe(self, execution_arn: str) -> EndedExecution | None:
+        """The execution's status (and error, cause, issue key); None if it does not exist."""
+        try:
+            found = self._client.describe_execution(executionArn=execution_arn)
+        except ClientError as exc:
+            if _error_code(exc) == "ExecutionDoesNotExist":
+                return None
+            raise
+        return EndedExecution(
+            name=found["name"],
+            arn=found["executionArn"],
+            status=found["status"],
+            error=found.get("error") or "",
+            cause=found.get("cause") or "",
+            issue_key=issue_key_of_input(found.get("input")),
         )
 
     @staticmethod

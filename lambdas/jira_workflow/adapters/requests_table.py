@@ -22,6 +22,7 @@ from jira_workflow.domain.errors import (
     NoPendingApproval,
     RequestNotFound,
 )
+from jira_workflow.domain.finalisation import OPEN_STATES
 from jira_workflow.domain.requests import (
     TERMINAL_STATES,
     ApprovalDecision,
@@ -163,6 +164,33 @@ class RequestsTable:
             ExpressionAttributeNames={"#marker": marker},
             ExpressionAttributeValues=_values(name=execution_name),
         )
+
+    def close_if_open(
+        self, issue_key: str, execution_name: str, state: RequestState, cause: str, now: str
+    ) -> bool:
+        """Move the request of `execution_name` to `state`, only while it is not terminal.
+
+        For an execution that ended without recording its outcome: an outcome written
+        meanwhile (or a newer request on the issue) is never overwritten. False if nothing
+        moved.
+        """
+        open_states = {f"open{i}": s.value for i, s in enumerate(OPEN_STATES, start=1)}
+        placeholders = ", ".join(f":{name}" for name in open_states)
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(issue_key, REQUEST_SK),
+                UpdateExpression="SET #state = :state, failure_cause = :cause, updated_at = :now",
+                ConditionExpression=(f"execution_name = :name AND #state IN ({placeholders})"),
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues=_values(
+                    state=state.value, cause=cause, now=now, name=execution_name, **open_states
+                ),
+            )
+            return True
+        except ClientError as exc:
+            _reraise_unless_condition_failed(exc)
+            return False
 
     def record_decision(self, decision: ApprovalDecision, now: str) -> RequestRecord:
         """Record the decision if it is the first; otherwise say why it cannot be."""

@@ -13,6 +13,7 @@ from jira_workflow.adapters.jira import JiraClient
 from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.domain import messages
 from jira_workflow.domain.errors import NoPendingApproval, RequestNotFound
+from jira_workflow.domain.finalisation import FAILURE_COMMENT_MARKER
 from jira_workflow.domain.requests import (
     ApprovalDecision,
     Decision,
@@ -135,7 +136,11 @@ class Operations:
             failure_cause=cause,
         )
         self._table.delete_token(issue_key, record.execution_name)
-        self._jira().add_comment(issue_key, messages.failed(cause))
+        # The finaliser, on the stop's ABORTED event, may have told Jira already.
+        if self._table.claim_once(
+            issue_key, record.execution_name, FAILURE_COMMENT_MARKER, self._now()
+        ):
+            self._jira().add_comment(issue_key, messages.failed(cause))
         return "execution stopped, request marked FAILED, Jira told"
 
 

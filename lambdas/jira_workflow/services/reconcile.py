@@ -5,6 +5,9 @@ the run then raises ReconcileIncomplete after all of them, so the function's Err
 fires and the schedule's retry runs them again):
 1. Decisions recorded whose task completion Step Functions never confirmed (no answer to
    SendTaskSuccess, and no retry by the caller) are sent again. No Jira: first.
+1b. Open requests (RECEIVED, RUNNING, AWAITING_APPROVAL, APPROVED) untouched for
+   STUCK_AFTER whose execution is closed (FAILED, TIMED_OUT, ABORTED) are closed and Jira
+   told, as the finaliser does on the status change event (which may have been lost).
 2. Requests stuck in RECEIVED (the start failed and Jira stopped retrying) are started.
 3. Issues the trigger rule starts that have no request (the webhook never arrived) are
    started: newest update first, within RECONCILE_LOOKBACK_HOURS, at most
@@ -16,7 +19,7 @@ fires and the schedule's retry runs them again):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,11 +30,13 @@ from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.clock import iso
 from jira_workflow.domain.errors import JiraUnavailable, ReconcileIncomplete, WorkflowError
 from jira_workflow.domain.execution_name import execution_name, reconciler_delivery_id
+from jira_workflow.domain.finalisation import OPEN_STATES
 from jira_workflow.domain.requests import ApprovalDecision, Decision, RequestState
 from jira_workflow.domain.trigger import TriggerRule, actor_name
 from jira_workflow.observability import count, logger
 from jira_workflow.services.approvals import Approvals
 from jira_workflow.services.approvers import ApproverCheck
+from jira_workflow.services.finalise import Finaliser
 
 STUCK_AFTER = timedelta(minutes=5)
 # Issues read from the search per run (those with a request are skipped, but count): the
@@ -44,6 +49,8 @@ UNKNOWN_ACTOR = "jira (reconciled)"
 UNCONFIRMED_GRACE = timedelta(seconds=60)
 # The states record_decision writes: where a decision waits for its completion.
 DECIDED_STATES = (RequestState.APPROVED, RequestState.REJECTED)
+# Lower bound of the by_state index's updated_at range: before any record.
+EPOCH = "1970-01-01T00:00:00.000Z"
 
 
 @dataclass
@@ -52,6 +59,7 @@ class ReconcileReport:
     restarted: list[str] = field(default_factory=list)
     decided: list[str] = field(default_factory=list)
     completed: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     failed_phases: list[str] = field(default_factory=list)
 
@@ -61,6 +69,7 @@ class ReconcileReport:
             "restarted": self.restarted,
             "decided": self.decided,
             "completed": self.completed,
+            "closed": self.closed,
             "errors": self.errors,
             "failedPhases": self.failed_phases,
         }
@@ -79,6 +88,8 @@ class Reconciler:
         approval_timeout: timedelta,
         lookback_hours: int,
         approvers: ApproverCheck | None = None,
+        *,
+        finaliser: Finaliser,
     ) -> None:
         self._rule = rule
         self._table = table
@@ -95,12 +106,14 @@ class Reconciler:
         self._lookback_hours = lookback_hours
         # Who may decide by moving the issue (None: anyone, as before approver groups).
         self._approvers = approvers
+        self._finaliser = finaliser
 
     def run(self) -> ReconcileReport:
         """Run every phase; raises ReconcileIncomplete (with the report) if any failed."""
         report = ReconcileReport()
         phases: tuple[tuple[str, Callable[[ReconcileReport], None]], ...] = (
             ("finish_unconfirmed_completions", self._finish_unconfirmed_completions),
+            ("close_ended_executions", self._close_ended_executions),
             ("restart_stuck", self._restart_stuck),
             ("start_missing", self._start_missing),
             ("decide_from_jira_status", self._decide_from_jira_status),
@@ -166,6 +179,24 @@ class Reconciler:
             },
         )
         self._table.update(issue_key, name, self._now(), execution_arn=started.execution_arn)
+
+    def _close_ended_executions(self, report: ReconcileReport) -> None:
+        """Open records whose execution has ended: the status change event never closed them
+        (lost, or its function failed). Before restart_stuck, which would otherwise keep
+        "restarting" a RECEIVED record whose execution is long closed."""
+        cutoff = iso(datetime.fromisoformat(self._now()) - STUCK_AFTER)
+        for state in OPEN_STATES:
+            for record in self._table.list_by_state(state, updated_between=(EPOCH, cutoff)):
+                arn = record.execution_arn or self._executions.execution_arn(record.execution_name)
+                try:
+                    ended = self._executions.describe(arn)
+                    if ended is None or ended.end is None:
+                        continue  # not started yet (restart_stuck's), or still running
+                    ended = replace(ended, issue_key=record.issue_key)
+                    if self._finaliser.finalise(ended).closed:
+                        report.closed.append(record.issue_key)
+                except WorkflowError as exc:
+                    report.errors.append(f"{record.issue_key}: {exc}")
 
     def _decide_from_jira_status(self, report: ReconcileReport) -> None:
         for record in self._table.list_by_state(RequestState.AWAITING_APPROVAL):

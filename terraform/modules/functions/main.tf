@@ -62,7 +62,7 @@ resource "aws_cloudwatch_log_group" "this" {
 ################################################################################
 
 resource "aws_lambda_function" "this" {
-  # checkov:skip=CKV_AWS_116: Invoked synchronously (API Gateway, Step Functions with its own Retry/Catch) or by EventBridge Scheduler, whose retry policy applies; a DLQ only covers async invokes.
+  # checkov:skip=CKV_AWS_116: Invoked synchronously (API Gateway, Step Functions with its own Retry/Catch) or by EventBridge Scheduler, whose retry policy applies; the one async caller (the execution status rule) has an on-failure destination queue (modules/execution_events) instead of a function DLQ.
   # checkov:skip=CKV_AWS_272: The package is built reproducibly, content-hashed and deployed from a private KMS-encrypted bucket; no signing profile exists to enforce.
   for_each = var.functions
 

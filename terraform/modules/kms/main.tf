@@ -73,6 +73,24 @@ data "aws_iam_policy_document" "key_policy" {
     }
   }
 
+  # EventBridge sends undeliverable execution status events to the KMS-encrypted
+  # dead-letter queue (modules/execution_events).
+  statement {
+    sid    = "EventBridgeSendsToEncryptedDeadLetterQueue"
+    effect = "Allow"
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+
   # CloudWatch alarms and AWS Budgets publish to the KMS-encrypted alerts topic.
   statement {
     sid    = "AlarmsAndBudgetsPublishToEncryptedTopic"

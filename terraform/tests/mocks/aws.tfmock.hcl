@@ -95,3 +95,16 @@ mock_data "aws_availability_zones" {
     names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
   }
 }
+
+mock_resource "aws_cloudwatch_event_rule" {
+  defaults = {
+    arn = "arn:aws:events:eu-west-1:123456789012:rule/mock"
+  }
+}
+
+mock_resource "aws_sqs_queue" {
+  defaults = {
+    arn = "arn:aws:sqs:eu-west-1:123456789012:mock"
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/mock"
+  }
+}
