@@ -16,7 +16,6 @@ from tests.functional.conftest import Workflow, signed_headers
 from tests.support.jira_webhook_fixtures import EXPECTED, FIXTURES, STARTED
 from tests.support.lambda_events import FakeLambdaContext, api_event, response_json
 
-
 # When Jira sent the body being delivered: the captured bodies are from 2025.
 _sent: list[datetime] = []
 

@@ -33,13 +33,15 @@ def await_approval(workflow: Workflow, issue_key: str) -> None:
     container().table.store_token(issue_key, name, f"token-{name}", int(time.time()) + 3600)
 
 
-def approved_in_jira(
-    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
-) -> list[dict[str, Any]]:
+def approved_in_jira(workflow: Workflow, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Step Functions accepts every completion; returns what was sent."""
     sent: list[dict[str, Any]] = []
-    client = container().executions._client
-    monkeypatch.setattr(client, "send_task_success", lambda **kwargs: sent.append(kwargs) or {})
+
+    def accept(**kwargs: Any) -> dict[str, Any]:
+        sent.append(kwargs)
+        return {}
+
+    monkeypatch.setattr(container().executions._client, "send_task_success", accept)
     return sent
 
 
