@@ -112,7 +112,7 @@ class Intake:
             freshness.delivery_expiry(received.now, self._max_age),
         )
         if claim.first:
-            return self._start_once(start, body, received, lease)
+            return self._start_holding_lease(start, body, received, lease)
         return self._answer_copy(claim.record, start, body, received, lease)
 
     def _answer_copy(
@@ -131,17 +131,26 @@ class Intake:
             delivery, received.epoch, lease
         ):
             # The start of an earlier copy failed or was abandoned: finish it.
-            return self._start_once(start, body, received, lease)
+            return self._start_holding_lease(start, body, received, lease)
         # Started, or being started by a copy holding the lease: the execution's name is
         # the delivery's, so its ARN is known either way.
         count("DuplicateDeliveries")
         arn = delivery.execution_arn or self._executions.execution_arn(start.execution_name)
         return IntakeResult(200, _started(arn, start.issue_key, True))
 
-    def _start_once(
+    def _start_holding_lease(
         self, start: RequestStart, body: bytes, received: Received, lease: int
     ) -> IntakeResult:
-        """Run by the holder of the delivery's lease only."""
+        """Run by the holder of the delivery's lease only; a failure gives the lease back,
+        so Jira's next retry takes it at once (the reconciler covers a retry that never comes).
+        """
+        try:
+            return self._start_once(start, body, received)
+        except Exception:
+            self._deliveries.release(start.delivery_id, lease)
+            raise
+
+    def _start_once(self, start: RequestStart, body: bytes, received: Received) -> IntakeResult:
         stale = self._stale_reason(start.issue_key, received, own_execution=start.execution_name)
         if stale:
             count("StaleDeliveries")
@@ -161,11 +170,7 @@ class Intake:
             self._deliveries.started(start.delivery_id, claim.record.execution_arn)
             count("DuplicateDeliveries")
             return IntakeResult(200, _started(claim.record.execution_arn, start.issue_key, True))
-        try:
-            started = self._starter.launch(start, body)
-        except Exception:
-            self._deliveries.release(start.delivery_id, lease)  # Jira's retry takes over
-            raise
+        started = self._starter.launch(start, body)
         self._deliveries.started(start.delivery_id, started.execution_arn)
         if started.already_existed:
             count("DuplicateDeliveries")
