@@ -84,6 +84,7 @@ locals {
     AUTO_APPROVE_MAX_RISK    = tostring(var.auto_approve_max_risk)
     APPROVAL_TIMEOUT_SECONDS = tostring(var.approval_timeout_seconds)
     MAX_WEBHOOK_BYTES        = tostring(var.max_webhook_bytes)
+    WEBHOOK_MAX_AGE_SECONDS  = tostring(var.webhook_max_age_seconds)
     HTTP_TIMEOUT_SECONDS     = tostring(var.http_timeout_seconds)
     RECONCILE_LOOKBACK_HOURS = tostring(var.reconcile_lookback_hours)
     # Powertools: bundled in the zip (see terraform/README.md), configured here.

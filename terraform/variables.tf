@@ -389,6 +389,17 @@ variable "max_webhook_bytes" {
   default     = 262144
 }
 
+variable "webhook_max_age_seconds" {
+  description = "A webhook whose signed timestamp is older than this many seconds starts and decides nothing (WEBHOOK_MAX_AGE_SECONDS). At least Jira Cloud's 30-minute retry window; the reconciler covers anything older."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.webhook_max_age_seconds >= 1800 && var.webhook_max_age_seconds <= 604800 && floor(var.webhook_max_age_seconds) == var.webhook_max_age_seconds
+    error_message = "webhook_max_age_seconds must be a whole number of seconds between 1800 (Jira's retry window) and 604800 (7 days)."
+  }
+}
+
 variable "http_timeout_seconds" {
   description = "Connect/read timeout of outbound HTTP to Jira and the external API (HTTP_TIMEOUT_SECONDS)."
   type        = number

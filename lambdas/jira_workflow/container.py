@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import requests
 
     from jira_workflow.adapters.artifacts import ArtifactStore
+    from jira_workflow.adapters.deliveries import Deliveries
     from jira_workflow.adapters.executions import Executions
     from jira_workflow.adapters.external_api import ExternalApi
     from jira_workflow.adapters.jira import JiraClient
@@ -74,6 +75,12 @@ class Container:
         from jira_workflow.adapters.requests_table import RequestsTable
 
         return RequestsTable(self._client("dynamodb"), self.settings.requests_table)
+
+    @cached_property
+    def deliveries(self) -> Deliveries:
+        from jira_workflow.adapters.deliveries import Deliveries
+
+        return Deliveries(self._client("dynamodb"), self.settings.requests_table)
 
     @cached_property
     def artifacts(self) -> ArtifactStore:
@@ -170,6 +177,8 @@ class Container:
             approvals=self.approvals,
             now=utc_now,
             approvers=self.approvers,
+            deliveries=self.deliveries,
+            max_webhook_age=timedelta(seconds=self.settings.webhook_max_age_seconds),
         )
 
     @cached_property

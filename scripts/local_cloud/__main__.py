@@ -89,9 +89,10 @@ def progress_printer(quiet: bool) -> Any:
 
 def print_human(info: StackInfo, stack_file: Path, log_file: Path) -> None:
     # The fields the trigger rule and validation read: a smaller body is a 400 naming
-    # the first missing field.
+    # the first missing field. `timestamp` is now (shell-expanded): an old one is a replay.
     body = (
-        '{"webhookEvent":"jira:issue_created","issue":{"key":"OPS-99","fields":{'
+        '{"timestamp":\'"$(date +%s)000"\','
+        '"webhookEvent":"jira:issue_created","issue":{"key":"OPS-99","fields":{'
         '"project":{"key":"OPS"},"issuetype":{"name":"Service Request"},'
         '"status":{"name":"To Do"},"summary":"Need a laptop","description":"For onboarding"}}}'
     )

@@ -56,7 +56,8 @@ RESOURCE_OF_METHOD = {
     ("RequestsTable", "delete_token"): "task_tokens",
 }
 # Otherwise, by the adapter class.
-RESOURCE_OF_CLASS = {"RequestsTable": "request_records"}
+# Delivery items share the table and its leading-key condition with the records.
+RESOURCE_OF_CLASS = {"RequestsTable": "request_records", "Deliveries": "request_records"}
 # Declared resource names -> the resource a call is compared on (None: action only).
 COMPARED_RESOURCE = {
     "request_records": "request_records",
@@ -157,6 +158,12 @@ def _read_constructor(init: ast.FunctionDef, info: ClassInfo) -> None:
     arguments = [*init.args.args, *init.args.kwonlyargs]
     annotations = {a.arg: a.annotation for a in arguments if a.annotation is not None}
     for node in ast.walk(init):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            # `self._x = SomeClass(...)`: the attribute is what the constructor builds.
+            for target in node.targets:
+                if _is_self_attribute(target) and isinstance(target, ast.Attribute):
+                    info.attributes[target.attr] = ast.Name(id=_name(node.value.func))
+            continue
         if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)):
             continue
         for target in node.targets:

@@ -127,8 +127,8 @@ run "least_privilege" {
     condition = toset([
       for key, statements in module.functions.role_policy_statements : key
       if anytrue([for s in statements : anytrue([for c in s.conditions : c.test == "ForAllValues:StringLike"])])
-    ]) == toset(["callback", "reconciler", "request_approval", "webhook"])
-    error_message = "Only request_approval (stores), callback, webhook and reconciler (answer) may reach task tokens."
+    ]) == toset(["callback", "finalise_execution", "reconciler", "request_approval", "webhook"])
+    error_message = "Only request_approval (stores), callback, webhook and reconciler (answer) and the finaliser (deletes an ended execution's) may reach task tokens."
   }
 
   assert {

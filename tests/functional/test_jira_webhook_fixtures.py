@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from jira_workflow import container as container_module
+from jira_workflow.clock import iso, utc_now
+from jira_workflow.domain.freshness import sent_at
 from jira_workflow.handlers import validate_request, webhook
 from jira_workflow.models.jira_webhook import JiraWebhook
 from tests.functional.conftest import Workflow, signed_headers
@@ -19,8 +23,24 @@ from tests.support.jira_webhook_fixtures import (
 )
 from tests.support.lambda_events import FakeLambdaContext, api_event, response_json
 
+# When Jira sent the body being delivered: the captured bodies are from 2025.
+_sent: list[datetime] = []
+
+
+@pytest.fixture(autouse=True)
+def received_when_captured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The functions' clock reads a second after Jira sent the body being delivered, as
+    when it was captured (today, a body that old is ignored as a replay)."""
+
+    def shortly_after_sending() -> str:
+        return iso(_sent[-1] + timedelta(seconds=1)) if _sent else utc_now()
+
+    _sent.clear()
+    monkeypatch.setattr(container_module, "utc_now", shortly_after_sending)
+
 
 def deliver(body: bytes, delivery_id: str) -> dict[str, Any]:
+    _sent.append(sent_at(json.loads(body)["timestamp"]))
     response: dict[str, Any] = webhook.handler(
         api_event("POST", "/jira/webhook", body, signed_headers(body, delivery_id)),
         FakeLambdaContext(),

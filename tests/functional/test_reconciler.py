@@ -427,3 +427,21 @@ def test_a_refused_issue_is_moved_back_where_the_workflow_allows(
     assert workflow.jira.status(key) == "Awaiting Approval"
     assert any("moved back to 'Awaiting Approval'" in c for c in workflow.jira.comments(key))
     assert workflow.record(key)["state"] == "AWAITING_APPROVAL"
+
+
+def test_stuck_request_whose_execution_already_ended_is_not_reported_restarted(
+    workflow: Workflow,
+) -> None:
+    # Its execution ran and was stopped; the record never heard (no ARN, still RECEIVED).
+    table = container().table
+    table.claim("OPS-9", "OPS-9-d", "d", "webhooks/OPS-9/OPS-9-d.json", "2026-01-01T00:00:00Z")
+    arn = workflow.sfn.start_execution(
+        stateMachineArn=workflow.state_machine_arn, name="OPS-9-d", input="{}"
+    )["executionArn"]
+    workflow.sfn.stop_execution(executionArn=arn)
+
+    report = reconcile()
+
+    assert report["restarted"] == []
+    assert report["errors"] == ["OPS-9: execution OPS-9-d already ended (ABORTED)"]
+    assert len(workflow.executions()) == 1

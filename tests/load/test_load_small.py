@@ -1,6 +1,7 @@
 """The load run, small: `python -m workflow_tools.load` on a fresh local stack with 100 webhooks
-(30 % duplicated, StartExecution throttled), a throttling burst, 10 raced approvals and
-10 requests with failing external APIs. Every check of the full `make load` applies."""
+(30 % duplicated, StartExecution throttled, late retries and signed replays of the first 50
+mixed into the last 50), a throttling burst, 10 raced approvals and 10 requests with failing
+external APIs. Every check of the full `make load` applies."""
 
 from __future__ import annotations
 
@@ -50,6 +51,10 @@ def test_small_load_run_loses_nothing_and_doubles_nothing(tmp_path: Path) -> Non
     webhooks = next(c for name, c in counts.items() if name.startswith("webhooks: 100 "))
     assert (webhooks["lost"], webhooks["double effects"]) == (0, 0)
     assert webhooks["executions"] == webhooks["distinct deliveries"] == 100
+    assert webhooks["records disturbed"] == 0
+    assert webhooks["late retries answered duplicate"] > 0
+    assert webhooks["signed replays ignored"] == webhooks["late retries answered duplicate"]
+    assert webhooks["old approvals ignored"] == webhooks["late retries answered duplicate"]
     burst = next(c for name, c in counts.items() if name.startswith("webhooks: 40 "))
     assert burst["answers 503 (Jira retried)"] > 0, "the burst should have reached Jira's retries"
     decisions = next(c for name, c in counts.items() if name.startswith("decisions"))

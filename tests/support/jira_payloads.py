@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
+
+
+def now_ms() -> int:
+    """Jira's `timestamp`: when the event happened, in epoch milliseconds."""
+    return int(time.time() * 1000)
 
 
 def issue_fields(
@@ -42,11 +48,12 @@ def issue_fields(
     }
 
 
-def issue_created(key: str, **fields: Any) -> bytes:
-    """A person files the issue in the trigger status (pass `status=` for another one)."""
+def issue_created(key: str, timestamp: int | None = None, **fields: Any) -> bytes:
+    """A person files the issue in the trigger status (pass `status=` for another one),
+    just now unless `timestamp` (epoch ms) says when."""
     fields.setdefault("status", "Submitted")
     payload = {
-        "timestamp": 1764300000000,
+        "timestamp": now_ms() if timestamp is None else timestamp,
         "webhookEvent": "jira:issue_created",
         "issue_event_type_name": "issue_created",
         "user": {"displayName": "Alice Reporter", "accountId": "557058:alice"},
@@ -56,10 +63,15 @@ def issue_created(key: str, **fields: Any) -> bytes:
 
 
 def status_changed(
-    key: str, from_status: str, to_status: str, actor: str = "Bob Approver", **fields: Any
+    key: str,
+    from_status: str,
+    to_status: str,
+    actor: str = "Bob Approver",
+    timestamp: int | None = None,
+    **fields: Any,
 ) -> bytes:
     payload = {
-        "timestamp": 1764300000000,
+        "timestamp": now_ms() if timestamp is None else timestamp,
         "webhookEvent": "jira:issue_updated",
         "issue_event_type_name": "issue_generic",
         "user": {"displayName": actor, "accountId": fake_account_id(actor)},

@@ -23,6 +23,7 @@ def test_empty_environment_gives_the_documented_defaults() -> None:
     assert settings.max_webhook_bytes == 262144
     assert settings.http_timeout_seconds == 10.0
     assert settings.reconcile_lookback_hours == 24
+    assert settings.webhook_max_age_seconds == 3600
     assert settings.trigger.project_keys == ()
     assert settings.trigger.issue_types == ()
     assert settings.trigger.trigger_status == "Submitted"
@@ -113,6 +114,8 @@ def test_issue_types_keep_inner_spaces() -> None:
         ("RECONCILE_LOOKBACK_HOURS", "0"),
         ("RECONCILE_LOOKBACK_HOURS", "721"),
         ("RECONCILE_LOOKBACK_HOURS", "1.5"),
+        ("WEBHOOK_MAX_AGE_SECONDS", "1799"),  # shorter than Jira's own retries
+        ("WEBHOOK_MAX_AGE_SECONDS", "604801"),
         ("REQUIRED_FIELDS", "summary,colour"),
         ("REQUIRED_FIELDS", "=summary"),
         ("REQUIRED_FIELDS", "*=summary;*=description"),
@@ -187,6 +190,7 @@ def test_each_environment_name_reaches_its_field() -> None:
         "HTTP_TIMEOUT_SECONDS": "17",
         "SECRETS_MAX_AGE_SECONDS": "19",
         "RECONCILE_LOOKBACK_HOURS": "23",
+        "WEBHOOK_MAX_AGE_SECONDS": "2029",
         "REQUIRED_FIELDS": "OPS/Task=summary,labels",
         "DECISION_KEY_IDS": "k1=jira-automation",
     }

@@ -28,10 +28,20 @@ _THROTTLING_ERRORS = frozenset(
 )
 
 
+# DescribeExecution's statuses of an execution that has ended.
+CLOSED_STATUSES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+
+
 @dataclass(frozen=True)
 class StartedExecution:
     execution_arn: str
     already_existed: bool
+    status: str = "RUNNING"  # of the existing execution, as DescribeExecution read it
+
+    @property
+    def closed(self) -> bool:
+        """The name was taken by an execution that has already ended: nothing runs now."""
+        return self.status in CLOSED_STATUSES
 
 
 class Executions:
@@ -44,7 +54,8 @@ class Executions:
         return f"{prefix}:execution:{machine}:{name}"
 
     def start(self, name: str, execution_input: dict[str, Any]) -> StartedExecution:
-        """Start once per name: a second start with the same name reports the first."""
+        """Start once per name: a second start with the same name reports the first, with
+        its status read back (it may have ended long ago: that is not a start)."""
         try:
             arn = self._client.start_execution(
                 stateMachineArn=self._state_machine_arn,
@@ -55,9 +66,21 @@ class Executions:
         except ClientError as exc:
             code = _error_code(exc)
             if code == "ExecutionAlreadyExists":
-                return StartedExecution(self.execution_arn(name), already_existed=True)
+                arn = self.execution_arn(name)
+                return StartedExecution(arn, already_existed=True, status=self.status(arn))
             if code in _THROTTLING_ERRORS:
                 raise StartThrottled(f"Step Functions throttled the start ({code})") from exc
+            raise
+
+    def status(self, execution_arn: str) -> str:
+        """RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED (or PENDING_REDRIVE)."""
+        try:
+            return str(self._client.describe_execution(executionArn=execution_arn)["status"])
+        except ClientError as exc:
+            if _error_code(exc) in _THROTTLING_ERRORS:
+                raise StartThrottled(
+                    f"Step Functions throttled a read ({_error_code(exc)})"
+                ) from exc
             raise
 
     def complete(self, task_token: str, output: dict[str, Any]) -> None:

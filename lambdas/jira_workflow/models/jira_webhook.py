@@ -72,10 +72,16 @@ class WebhookEvent(_Lenient):
     webhook_event: str = Field(alias="webhookEvent", min_length=1)
 
 
+# Epoch milliseconds up to the year 9999: any later one is no time a datetime can hold.
+_LAST_TIMESTAMP_MS = 253_402_300_799_999
+
+
 class JiraWebhook(WebhookEvent):
     issue: WebhookIssue
     user: _User | None = None
     changelog: _Changelog | None = None
+    # When the event happened (epoch ms). Signed with the body, so it bounds replays.
+    timestamp: int = Field(ge=0, le=_LAST_TIMESTAMP_MS)
 
     def issue_change(self) -> IssueChange:
         """The delivery as the trigger rule reads it."""

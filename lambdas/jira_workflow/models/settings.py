@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
+from jira_workflow.domain import freshness
 from jira_workflow.domain.requests import RequiredFields
 from jira_workflow.domain.trigger import TriggerRule
 
@@ -145,6 +146,15 @@ class Settings:
     auto_approve_max_risk: int = _variable("AUTO_APPROVE_MAX_RISK", -1, _integer(-1, 100))
     approval_timeout_seconds: int = _variable("APPROVAL_TIMEOUT_SECONDS", 86400, _integer(1))
     max_webhook_bytes: int = _variable("MAX_WEBHOOK_BYTES", 262144, _integer(1))
+    # Older webhooks start and decide nothing (domain.freshness): at least Jira's retry window.
+    webhook_max_age_seconds: int = _variable(
+        "WEBHOOK_MAX_AGE_SECONDS",
+        int(freshness.DEFAULT_MAX_AGE.total_seconds()),
+        _integer(
+            int(freshness.JIRA_RETRY_WINDOW.total_seconds()),
+            int(freshness.LONGEST_MAX_AGE.total_seconds()),
+        ),
+    )
     http_timeout_seconds: float = _variable("HTTP_TIMEOUT_SECONDS", 10.0, _positive_number)
     secrets_max_age_seconds: int = _variable("SECRETS_MAX_AGE_SECONDS", 300, _integer(0))
     # 30 days at most: a longer window is a backfill, an operator's decision, not a schedule's.

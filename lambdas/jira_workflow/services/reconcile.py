@@ -23,13 +23,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from jira_workflow.adapters.artifacts import ArtifactStore, webhook_payload_key
+from jira_workflow.adapters.artifacts import ArtifactStore
 from jira_workflow.adapters.executions import Executions
 from jira_workflow.adapters.jira import JiraClient, JiraIssue
 from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.clock import iso
 from jira_workflow.domain.errors import JiraUnavailable, ReconcileIncomplete, WorkflowError
-from jira_workflow.domain.execution_name import execution_name, reconciler_delivery_id
+from jira_workflow.domain.execution_name import reconciler_delivery_id
 from jira_workflow.domain.finalisation import OPEN_STATES
 from jira_workflow.domain.requests import ApprovalDecision, Decision, RequestState
 from jira_workflow.domain.trigger import TriggerRule, actor_name
@@ -37,6 +37,7 @@ from jira_workflow.observability import count, logger
 from jira_workflow.services.approvals import Approvals
 from jira_workflow.services.approvers import ApproverCheck
 from jira_workflow.services.finalise import Finaliser
+from jira_workflow.services.start import RequestStart, RequestStarter
 
 STUCK_AFTER = timedelta(minutes=5)
 # Issues read from the search per run (those with a request are skipped, but count): the
@@ -93,8 +94,7 @@ class Reconciler:
     ) -> None:
         self._rule = rule
         self._table = table
-        self._artifacts = artifacts
-        self._executions = executions
+        self._starter = RequestStarter(table, artifacts, executions, now)
         self._approvals = approvals
         self._jira = jira
         self._now = now
@@ -148,13 +148,10 @@ class Reconciler:
 
     def _start(self, issue: JiraIssue) -> None:
         delivery = reconciler_delivery_id(issue.key, self._now()[:10])
-        name = execution_name(issue.key, delivery)
-        payload_key = webhook_payload_key(issue.key, name)
-        claim = self._table.claim(issue.key, name, delivery, payload_key, self._now())
-        if not claim.claimed:
+        start = RequestStart.of(issue.key, delivery)
+        if not self._starter.claim(start).claimed:
             return
-        self._artifacts.put_json(payload_key, payload_from_issue(issue))
-        self._begin(issue.key, name, payload_key, delivery)
+        self._starter.launch(start, payload_from_issue(issue))
 
     def _restart_stuck(self, report: ReconcileReport) -> None:
         cutoff = iso(datetime.fromisoformat(self._now()) - STUCK_AFTER)
@@ -162,23 +159,19 @@ class Reconciler:
             if record.updated_at > cutoff:
                 continue  # its webhook may still be starting it
             try:
-                self._begin(
-                    record.issue_key, record.execution_name, record.payload_key, record.delivery_id
-                )
-                report.restarted.append(record.issue_key)
+                started = self._starter.launch(RequestStart.of_record(record), None)
             except WorkflowError as exc:
                 report.errors.append(f"{record.issue_key}: {exc}")
-
-    def _begin(self, issue_key: str, name: str, payload_key: str, delivery: str) -> None:
-        started = self._executions.start(
-            name,
-            {
-                "issueKey": issue_key,
-                "payloadKey": payload_key,
-                "deliveryId": delivery,
-            },
-        )
-        self._table.update(issue_key, name, self._now(), execution_arn=started.execution_arn)
+                continue
+            if started.closed:
+                # Its execution ran and ended without the record hearing of it: nothing
+                # to restart; closing the record is finalisation's work, not a start.
+                report.errors.append(
+                    f"{record.issue_key}: execution {record.execution_name} already "
+                    f"ended ({started.status})"
+                )
+                continue
+            report.restarted.append(record.issue_key)
 
     def _close_ended_executions(self, report: ReconcileReport) -> None:
         """Open records whose execution has ended: the status change event never closed them

@@ -25,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -154,6 +155,7 @@ def cases(secret_arn: str) -> list[Case]:
     table = {"REQUESTS_TABLE": TABLE}
     delivery = json.dumps(
         {
+            "timestamp": int(time.time() * 1000),  # signed; an old one is ignored as a replay
             "webhookEvent": "jira:issue_created",
             "user": {"displayName": "Bench", "accountId": "bench"},
             "issue": {
@@ -176,7 +178,7 @@ def cases(secret_arn: str) -> list[Case]:
     decision = json.dumps({"issueKey": ISSUE, "decision": "approved", "actor": "Bench"})
     return [
         Case(
-            "webhook",  # a repeated delivery: verified, parsed, claim refused, then answered
+            "webhook",  # a repeated delivery: verified, parsed, recorded, claim refused, answered
             "jira_workflow.handlers.webhook",
             api_event("POST", "/jira/webhook", "/jira/webhook", delivery, webhook_headers),
             {**table, "JIRA_WEBHOOK_SECRET_ARN": secret_arn},

@@ -5,6 +5,8 @@ over HTTP on 127.0.0.1. Three scenarios, each checked, then one report:
   1. webhooks: N distinct issues, C in flight, a share delivered twice or more with the
      same X-Atlassian-Webhook-Identifier, while StartExecution is throttled on a share of
      calls; 503s are retried as Jira retries. Exactly one execution per delivery, none lost.
+     Its second half carries late retries of first-half deliveries, their signed bodies
+     under new delivery ids and old signed approvals: none may disturb a record.
      1b. the same with a short burst of heavy throttling, so deliveries do get 503s.
   2. decisions: M requests awaiting approval, R racing decisions each (approve/reject,
      callback and Jira status change). Exactly one wins; callback losers get 409 naming it.
@@ -47,6 +49,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=50, help="requests in flight")
     parser.add_argument("--duplicate-rate", type=float, default=0.3, help="share sent 2-3x")
     parser.add_argument("--throttle-rate", type=float, default=0.1, help="StartExecution")
+    parser.add_argument(
+        "--replay-rate", type=float, default=0.2, help="(1) share of first-half deliveries replayed"
+    )
     parser.add_argument("--burst-webhooks", type=int, default=100, help="(1b) issues")
     parser.add_argument("--burst-rate", type=float, default=0.6, help="(1b) throttle rate")
     parser.add_argument("--decisions", type=int, default=100, help="approvals raced (2)")
@@ -101,6 +106,7 @@ def run_scenarios(target: LoadTarget, args: argparse.Namespace, progress: Any) -
                 args.throttle_rate,
                 rng,
                 progress,
+                args.replay_rate,
             )
         )
     if args.burst_webhooks:

@@ -1,12 +1,20 @@
 """Scenario 1: Jira delivers webhooks for many distinct issues, some more than once, while
-StartExecution is throttled; every delivery must end in exactly one execution."""
+StartExecution is throttled; every delivery must end in exactly one execution.
+
+With a replay share, the run goes in two waves: the second wave's deliveries are mixed with
+late retries of first-wave deliveries (same id, same body), the same signed bodies replayed
+under new delivery ids, and signed "-> Approved" bodies captured before each request. None
+may start, decide or change anything: the first wave's records are compared before and after.
+"""
 
 from __future__ import annotations
 
+import json
 import random
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +28,7 @@ from workflow_tools.load.target import (
     LoadTarget,
     create_request,
     issue_created_body,
+    status_changed_body,
 )
 
 # Jira Cloud retries a delivery answered 408/409/429/5xx (or not answered) a few times,
@@ -28,6 +37,9 @@ from workflow_tools.load.target import (
 JIRA_RETRIED = frozenset({408, 409, 429, 500, 502, 503, 504})
 JIRA_MAX_ATTEMPTS = 6
 RETRY_WAIT_CAP = 0.5
+# What a replayed body must leave as it was on the request record it finds.
+REQUEST_IDENTITY = ("execution_name", "execution_arn", "delivery_id", "created_at")
+LATE_RETRY, SIGNED_REPLAY, OLD_APPROVAL = "late retry", "signed replay", "old approval"
 
 
 @dataclass
@@ -43,6 +55,24 @@ class Delivery:
     statuses: list[int] = field(default_factory=list)  # every attempt's status (0: no answer)
 
 
+@dataclass
+class Replay:
+    """A first-wave delivery sent again during the second wave."""
+
+    kind: str  # LATE_RETRY, SIGNED_REPLAY or OLD_APPROVAL
+    original: Delivery
+    body: bytes
+    delivery_id: str
+    copies: int = 1
+    answers: list[Answer] = field(default_factory=list)
+    attempts: int = 0
+    statuses: list[int] = field(default_factory=list)
+
+    @property
+    def issue_key(self) -> str:
+        return self.original.issue_key
+
+
 def plan(
     target: LoadTarget, count: int, duplicate_rate: float, rng: random.Random
 ) -> list[Delivery]:
@@ -56,7 +86,7 @@ def plan(
     return deliveries
 
 
-def deliver_like_jira(target: LoadTarget, delivery: Delivery) -> Answer | None:
+def deliver_like_jira(target: LoadTarget, delivery: Delivery | Replay) -> Answer | None:
     """One copy of a delivery, retried as Jira retries; None if every attempt failed."""
     for attempt in range(JIRA_MAX_ATTEMPTS):
         delivery.attempts += 1
@@ -80,29 +110,31 @@ def run(
     throttle_rate: float,
     rng: random.Random,
     progress: Any,
+    replay_rate: float = 0.0,
 ) -> PhaseResult:
+    replaying = f", {replay_rate:.0%} replayed" if replay_rate else ""
     result = PhaseResult(
         f"webhooks: {count} issues, {concurrency} in flight, {throttle_rate:.0%} throttled"
+        f"{replaying}"
     )
     deliveries = plan(target, count, duplicate_rate, rng)
-    # Every copy is its own task, shuffled: duplicates race their originals.
-    copies = [d for d in deliveries for _ in range(d.copies)]
-    rng.shuffle(copies)
+    first_wave = deliveries[: count // 2] if replay_rate else deliveries
+    second_wave = deliveries[len(first_wave) :]
     progress(
-        f"sending {len(copies)} deliveries ({len(deliveries)} distinct), "
+        f"sending {sum(d.copies for d in deliveries)} deliveries ({len(deliveries)} distinct), "
         f"StartExecution throttled at {throttle_rate:.0%}"
     )
     target.throttle_start_execution(throttle_rate)
     started = time.monotonic()
+    replays: list[Replay] = []
     try:
-        with ThreadPoolExecutor(concurrency) as pool:
-            for done, (delivery, answer) in enumerate(
-                pool.map(lambda d: (d, deliver_like_jira(target, d)), copies), start=1
-            ):
-                if answer is not None:
-                    delivery.answers.append(answer)
-                if done % 250 == 0:
-                    progress(f"  {done}/{len(copies)} deliveries answered")
+        send_wave(target, first_wave, concurrency, rng, progress)
+        if second_wave:
+            before = target.records()
+            replays = plan_replays(target, first_wave, before, replay_rate, rng)
+            progress(f"  second wave, with {len(replays)} late retries and signed replays mixed in")
+            mixed: list[Delivery | Replay] = [*second_wave, *replays]
+            send_wave(target, mixed, concurrency, rng, progress)
     finally:
         target.throttle_start_execution(0.0)
     exhausted = [d for d in deliveries if len(d.answers) < d.copies]
@@ -112,9 +144,61 @@ def run(
         progress(f"  {len(exhausted)} deliveries exhausted Jira's retries: running the reconciler")
         target.session.run_reconciler()
     result.seconds = time.monotonic() - started
-    result.requests = sum(d.attempts for d in deliveries)
+    result.requests = sum(d.attempts for d in deliveries) + sum(r.attempts for r in replays)
     check(target, deliveries, result)
+    if second_wave:
+        check_replays(target, replays, before, result)
     return result
+
+
+def send_wave(
+    target: LoadTarget,
+    sends: Sequence[Delivery | Replay],
+    concurrency: int,
+    rng: random.Random,
+    progress: Any,
+) -> None:
+    # Every copy is its own task, shuffled: duplicates race their originals.
+    copies = [d for d in sends for _ in range(d.copies)]
+    rng.shuffle(copies)
+    with ThreadPoolExecutor(concurrency) as pool:
+        for done, (delivery, answer) in enumerate(
+            pool.map(lambda d: (d, deliver_like_jira(target, d)), copies), start=1
+        ):
+            if answer is not None:
+                delivery.answers.append(answer)
+            if done % 250 == 0:
+                progress(f"  {done}/{len(copies)} deliveries answered")
+
+
+def plan_replays(
+    target: LoadTarget,
+    first_wave: list[Delivery],
+    records: dict[str, dict[str, Any]],
+    rate: float,
+    rng: random.Random,
+) -> list[Replay]:
+    """Of first-wave deliveries whose request is recorded as started: a late retry, the
+    signed body under a new delivery id, and an approval captured before the request."""
+    started = [
+        d
+        for d in first_wave
+        if records.get(d.issue_key, {}).get("execution_arn")
+        and any(a.status in (200, 202) for a in d.answers)
+    ]
+    chosen = rng.sample(started, round(len(started) * rate))
+    replays = []
+    for delivery in chosen:
+        sent_ms = int(json.loads(delivery.body)["timestamp"])
+        approval = status_changed_body(
+            target.jira, delivery.issue_key, "Approved", "Mallory Replayer", sent_ms - 60_000
+        )
+        replays += [
+            Replay(LATE_RETRY, delivery, delivery.body, delivery.delivery_id),
+            Replay(SIGNED_REPLAY, delivery, delivery.body, str(uuid.uuid4())),
+            Replay(OLD_APPROVAL, delivery, approval, str(uuid.uuid4())),
+        ]
+    return replays
 
 
 def check(target: LoadTarget, deliveries: list[Delivery], result: PhaseResult) -> None:
@@ -170,3 +254,38 @@ def check(target: LoadTarget, deliveries: list[Delivery], result: PhaseResult) -
 def issue_of(execution_name: str) -> str:
     """`OPS-12-<delivery id>` → `OPS-12` (load runs use plain keys and UUID delivery ids)."""
     return "-".join(execution_name.split("-", 2)[:2])
+
+
+def check_replays(
+    target: LoadTarget,
+    replays: list[Replay],
+    before: dict[str, dict[str, Any]],
+    result: PhaseResult,
+) -> None:
+    """Late retries answer their own execution; replays are ignored; no record moves."""
+    counts = result.counts
+    after = target.records()
+    for replay in replays:
+        answer = replay.answers[0] if replay.answers else None
+        original = {a.body.get("executionArn") for a in replay.original.answers} - {None}
+        if answer is None or answer.status != 200:
+            result.problem(f"{replay.issue_key}: {replay.kind} answered {answer}")
+        elif replay.kind == LATE_RETRY:
+            counts["late retries answered duplicate"] += 1
+            if answer.body.get("duplicate") is not True or answer.body.get("executionArn") not in (
+                original
+            ):
+                result.problem(f"{replay.issue_key}: late retry answered {answer.body}")
+        elif "ignored" in answer.body:
+            counts[f"{replay.kind}s ignored"] += 1
+        else:
+            counts["double effects"] += 1
+            result.problem(f"{replay.issue_key}: {replay.kind} acted: {answer.body}")
+    for key in sorted({r.issue_key for r in replays}):
+        was, now = before.get(key, {}), after.get(key, {})
+        moved = [name for name in REQUEST_IDENTITY if was.get(name) != now.get(name)]
+        reset = now.get("state") == "RECEIVED" and was.get("state") != "RECEIVED"
+        if moved or reset or now.get("decision"):
+            counts["records disturbed"] += 1
+            result.problem(f"{key}: replays changed {moved or now.get('state')}")
+    counts.setdefault("records disturbed", 0)

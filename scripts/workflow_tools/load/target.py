@@ -177,7 +177,10 @@ def issue_created_body(jira: Any, issue_key: str) -> bytes:
     return _webhook(issue, "jira:issue_created", "Alice Reporter", None)
 
 
-def status_changed_body(jira: Any, issue_key: str, to_status: str, actor: str) -> bytes:
+def status_changed_body(
+    jira: Any, issue_key: str, to_status: str, actor: str, timestamp_ms: int | None = None
+) -> bytes:
+    """A status change Jira sends now, or at `timestamp_ms` (epoch ms: a captured one)."""
     issue = jira.issue(issue_key)
     changelog = {
         "id": "1",
@@ -190,14 +193,19 @@ def status_changed_body(jira: Any, issue_key: str, to_status: str, actor: str) -
             }
         ],
     }
-    return _webhook(issue, "jira:issue_updated", actor, changelog, status=to_status)
+    return _webhook(issue, "jira:issue_updated", actor, changelog, to_status, timestamp_ms)
 
 
 def _webhook(
-    issue: Any, event: str, actor: str, changelog: dict[str, Any] | None, status: str | None = None
+    issue: Any,
+    event: str,
+    actor: str,
+    changelog: dict[str, Any] | None,
+    status: str | None = None,
+    timestamp_ms: int | None = None,
 ) -> bytes:
     payload: dict[str, Any] = {
-        "timestamp": int(time.time() * 1000),
+        "timestamp": int(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
         "webhookEvent": event,
         "user": {"displayName": actor, "accountId": f"557058:{actor.lower().replace(' ', '-')}"},
         "issue": {
