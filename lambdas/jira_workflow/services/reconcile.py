@@ -94,6 +94,7 @@ class Reconciler:
     ) -> None:
         self._rule = rule
         self._table = table
+        self._executions = executions
         self._starter = RequestStarter(table, artifacts, executions, now)
         self._approvals = approvals
         self._jira = jira
