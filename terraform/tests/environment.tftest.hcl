@@ -209,7 +209,7 @@ run "deployment" {
   }
   assert {
     condition = var.environment != "prod" || alltrue([
-      for s in values(module.functions.runtime_settings) : length(s.layers) == 1 && strcontains(s.layers[0], ":layer:LambdaInsightsExtension-Arm64:") && s.insights_policy
+      for s in values(module.functions.runtime_settings) : length(s.layers) == 1 && anytrue([for layer in s.layers : strcontains(layer, ":layer:LambdaInsightsExtension-Arm64:")]) && s.insights_policy
     ])
     error_message = "prod runs every function with the Lambda Insights layer (arm64) and its log policy."
   }

@@ -249,7 +249,7 @@ run "pager_and_insights_are_wired" {
   }
   assert {
     condition = alltrue([
-      for s in values(module.functions.runtime_settings) : length(s.layers) == 1 && s.layers[0] == "arn:aws:lambda:eu-west-1:580247275435:layer:LambdaInsightsExtension-Arm64:5" && s.insights_policy
+      for s in values(module.functions.runtime_settings) : length(s.layers) == 1 && contains(s.layers, "arn:aws:lambda:eu-west-1:580247275435:layer:LambdaInsightsExtension-Arm64:5") && s.insights_policy
     ])
     error_message = "Every function carries the region's Insights layer and its policy."
   }

@@ -2,9 +2,10 @@
 
 Every file in tests/fixtures/weakened_prod/ is layered on environments/prod.tfvars and planned
 in a throwaway emulator exactly as `make preflight ENV=prod WEAKENED=<stem>` does (one plan
-per file: a plan costs 20 s on an idle machine, several times that under load, so this lives
-in the terraform tier). Its first line names the expectation: `# fails: <rule>`,
-`# refused: var.<name>` (terraform's own validation) or `# waived: <rule>`.
+per file: 35-45 s a plan on a quiet 2-core machine, 2-3 minutes under load; the 19 plans
+took 40 minutes on a shared one, so this lives in the terraform tier). Its first line names
+the expectation: `# fails: <rule>`, `# refused: var.<name>` (terraform's own validation) or
+`# waived: <rule>`.
 """
 
 from __future__ import annotations
