@@ -95,5 +95,9 @@ def status_changed(
 
 
 def fake_account_id(display_name: str) -> str:
-    """The account id the fake Jira gives a user of that name (so its groups resolve)."""
-    return f"557058:{uuid.uuid5(uuid.NAMESPACE_URL, display_name)}"
+    """The account id the fake Jira gives a user of that name (so its groups resolve); a
+    name that is not valid text (fuzzed) gets one of no user."""
+    try:
+        return f"557058:{uuid.uuid5(uuid.NAMESPACE_URL, display_name)}"
+    except UnicodeEncodeError:
+        return "557058:no-such-user"

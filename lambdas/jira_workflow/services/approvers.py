@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.domain import messages
-from jira_workflow.domain.errors import JiraIssueNotFound, WorkflowError
+from jira_workflow.domain.errors import JiraRequestRejected, WorkflowError
 from jira_workflow.domain.requests import ApprovalDecision, RequestRecord, RequestState
 from jira_workflow.observability import count, logger
 
@@ -64,8 +64,10 @@ class ApproverCheck:
     def _is_approver(self, account_id: str) -> bool:
         try:
             return self._group in self._jira().user_groups(account_id)
-        except JiraIssueNotFound:
-            return False  # Jira knows no such user (404): not one of ours
+        except JiraRequestRejected as exc:
+            # No such user (404), or the bot may not read groups: refused, not decided.
+            logger.warning("could not read the mover's groups", extra={"error": str(exc)})
+            return False
 
     def _tell_jira(self, decision: ApprovalDecision, record: RequestRecord, marker: str) -> None:
         """Best effort: the refusal stands whether or not Jira could be told."""
