@@ -90,7 +90,7 @@ locals {
   table_arns       = [module.storage.requests_table_arn, "${module.storage.requests_table_arn}/index/*"]
   bucket_arn       = module.storage.artifacts_bucket_arn
   table_read       = ["dynamodb:GetItem", "dynamodb:Query"]
-  table_read_write = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+  table_read_write = ["dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
 
   iam = {
     table_read       = { sid = "ReadRequestsTable", actions = local.table_read, resources = local.table_arns }
@@ -154,7 +154,8 @@ locals {
       request_approval = {
         handler     = "jira_workflow.handlers.request_approval.handler"
         description = "Workflow step (.waitForTaskToken): store the token and ask Jira for approval"
-        statements  = local.step_statements
+        # A retried attempt completes its own new token with a decision already recorded.
+        statements = concat(local.step_statements, [local.iam.send_task_result])
       }
       fulfil_request = {
         handler     = "jira_workflow.handlers.fulfil_request.handler"

@@ -42,7 +42,7 @@ UNKNOWN_ACTOR = "jira (reconciled)"
 # (resending early would be safe, see RequestsTable.mark_resending, only wasted).
 UNCONFIRMED_GRACE = timedelta(seconds=60)
 # The states record_decision writes: where a decision waits for its completion.
-DECIDED_STATES = (RequestState.APPROVED, RequestState.REJECTED)
+DECIDED_STATES = (RequestState.APPROVED, RequestState.REJECTING)
 
 
 @dataclass
