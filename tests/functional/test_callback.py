@@ -409,7 +409,7 @@ def test_replayed_late_decisions_tell_jira_once(
     workflow: Workflow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     name = awaiting_approval(workflow, "OPS-1")
-    assert container().table.claim_once("OPS-1", name, "approval_comment_at", "2026-11-28Z")
+    container().table.update("OPS-1", name, "2026-11-28Z", approval_requested_at="2026-11-28Z")
     send_task_success_answers(monkeypatch, closed_task("TaskTimedOut"))
     late = {"issueKey": "OPS-1", "decision": "approved", "actor": "Late Larry"}
 
