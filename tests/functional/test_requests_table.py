@@ -79,9 +79,7 @@ def test_the_pointer_and_tokens_stay_out_of_the_state_index(workflow: Workflow) 
 
 
 @pytest.mark.parametrize("event", list(Event))
-def test_the_tables_conditions_are_the_life_cycles_rules(
-    workflow: Workflow, event: Event
-) -> None:
+def test_the_tables_conditions_are_the_life_cycles_rules(workflow: Workflow, event: Event) -> None:
     """Every event from every state: DynamoDB allows exactly what the table allows."""
     table = container().table
     for i, state in enumerate(RequestState):

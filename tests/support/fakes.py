@@ -151,19 +151,19 @@ class InMemoryRequests:
             changes["state"] = state
         self.requests[(issue_key, execution_name)] = replace(record, **changes)
 
-    def claim_once(
-        self, issue_key: str, execution_name: str, notice: JiraNotice, now: str
-    ) -> bool:
+    def claim_once(self, issue_key: str, execution_name: str, notice: JiraNotice, now: str) -> bool:
         self.faults.check("claim_once")
         record = self._own(issue_key, execution_name)
         if getattr(record, notice.value):
             return False
-        self.requests[(issue_key, execution_name)] = replace(record, **{notice.value: now})
+        claimed: dict[str, Any] = {notice.value: now}
+        self.requests[(issue_key, execution_name)] = replace(record, **claimed)
         return True
 
     def release_once(self, issue_key: str, execution_name: str, notice: JiraNotice) -> None:
         record = self._own(issue_key, execution_name)
-        self.requests[(issue_key, execution_name)] = replace(record, **{notice.value: ""})
+        released: dict[str, Any] = {notice.value: ""}
+        self.requests[(issue_key, execution_name)] = replace(record, **released)
 
     def record_decision(self, decision: ApprovalDecision, now: str) -> RequestRecord:
         self.faults.check("record_decision")

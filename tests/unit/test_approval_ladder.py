@@ -63,7 +63,7 @@ class Ports:
         self.table.claim(KEY, name, "delivery", "payload", NOW)
         self.table.advance(KEY, name, Event.STARTED, NOW)
 
-    def awaiting(self, token: str = "token-1", deadline_in: int = 3600) -> None:
+    def awaiting(self, token: str = "token-1", deadline_in: int = 3600) -> None:  # noqa: S107
         """As RequestApproval leaves it: token stored, request awaiting, Jira asked."""
         self.running()
         self.table.store_token(KEY, NAME, token, EPOCH + deadline_in + 60, EPOCH + deadline_in)
@@ -76,6 +76,12 @@ class Ports:
 
     def late_comments(self) -> list[str]:
         return [c for c in self.jira.on(KEY) if "was not applied" in c]
+
+
+def approval_task(token: str) -> ApprovalInput:
+    return ApprovalInput.model_validate(
+        {"issueKey": KEY, "executionName": NAME, "taskToken": token}
+    )
 
 
 @pytest.fixture
@@ -287,9 +293,7 @@ def test_a_decision_between_approval_attempts_is_completed_by_the_next_attempt(
     assert ports.state() is RequestState.APPROVED
     assert ports.late_comments() == []
 
-    answer = ports.steps().request_approval(
-        ApprovalInput(issueKey=KEY, executionName=NAME, taskToken="token-2")
-    )
+    answer = ports.steps().request_approval(approval_task("token-2"))
 
     assert answer == {"awaiting": False}
     assert [token for token, _ in ports.executions.sent] == ["token-1", "token-2"]
@@ -303,7 +307,7 @@ def test_a_retried_approval_without_a_decision_waits_as_before(ports: Ports) -> 
     steps = ports.steps()
 
     for token in ("token-1", "token-2"):
-        steps.request_approval(ApprovalInput(issueKey=KEY, executionName=NAME, taskToken=token))
+        steps.request_approval(approval_task(token))
 
     assert ports.state() is RequestState.AWAITING_APPROVAL
     pending = ports.table.get_token(KEY)

@@ -29,9 +29,7 @@ def test_nothing_makes_an_outcome_failed(outcome: RequestState) -> None:
 
 
 def test_a_fulfilment_recorded_outside_cannot_be_failed() -> None:
-    assert not lifecycle.may_happen(
-        Event.FAILED, RequestState.APPROVED, {"fulfilment_id": "FUL-1"}
-    )
+    assert not lifecycle.may_happen(Event.FAILED, RequestState.APPROVED, {"fulfilment_id": "FUL-1"})
     assert lifecycle.may_happen(Event.FAILED, RequestState.APPROVED, {"fulfilment_id": ""})
 
 
