@@ -435,3 +435,29 @@ def test_a_decision_on_a_request_that_never_awaited_one_says_so(workflow: Workfl
     assert len(told) == 1
     assert "had ended (FAILED) before it ever waited for a decision" in told[0]
     assert "approval had closed" not in told[0]
+
+
+def test_a_decision_while_the_approval_step_is_retried_completes_with_the_new_token(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RequestApproval's first attempt stored token-1 and failed after posting its comment;
+    # the state machine's retry is storing token-2 as the approver decides.
+    name = awaiting_approval(workflow, "OPS-1", token="token-1")
+    sent: list[str] = []
+
+    def send(**kwargs: Any) -> dict[str, Any]:
+        sent.append(kwargs["taskToken"])
+        if kwargs["taskToken"] == "token-1":
+            container().table.store_token("OPS-1", name, "token-2", 2_000_000_000)
+            raise closed_task("TaskTimedOut")
+        return {}
+
+    monkeypatch.setattr(container().executions._client, "send_task_success", send)
+
+    response = decide(APPROVE)
+
+    assert response["statusCode"] == 200
+    assert sent == ["token-1", "token-2"]
+    record = workflow.record("OPS-1")
+    assert (record["state"], record["actor"]) == ("APPROVED", "Carol Lead")
+    assert not any("not applied" in c for c in workflow.jira.comments("OPS-1"))
