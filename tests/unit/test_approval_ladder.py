@@ -302,6 +302,23 @@ def test_a_decision_between_approval_attempts_is_completed_by_the_next_attempt(
     assert not any("Approval needed" in c for c in ports.jira.on(KEY)[1:])
 
 
+def test_a_retried_attempt_whose_send_gets_no_answer_still_waits_for_the_resend(
+    ports: Ports,
+) -> None:
+    ports.awaiting(token="token-1")
+    ports.executions.faults.plan("complete", closed_task(), NoAnswer())
+    with pytest.raises(CompletionUnconfirmed):
+        ports.approvals().decide(APPROVE)
+
+    ports.steps().request_approval(approval_task("token-2"))  # must not fail the task
+
+    pending = ports.table.get_token(KEY)
+    assert pending is not None and pending.task_token == "token-2"
+    assert ports.state() is RequestState.APPROVED
+    assert ports.approvals().decide(APPROVE).decision is Decision.APPROVED  # caller's retry
+    assert [token for token, _ in ports.executions.sent] == ["token-1", "token-2", "token-2"]
+
+
 def test_a_retried_approval_without_a_decision_waits_as_before(ports: Ports) -> None:
     ports.running()
     steps = ports.steps()

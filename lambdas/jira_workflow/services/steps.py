@@ -179,7 +179,12 @@ class WorkflowSteps:
             # A retried attempt: the decision reached the previous attempt's token.
             logger.info("decision already recorded; completing this attempt with it")
             if self._finish_decision is not None:
-                self._finish_decision(record)
+                try:
+                    self._finish_decision(record)
+                except WorkflowError as exc:
+                    # Failing here would fail the task; it waits instead, and the caller's
+                    # retry or the reconciler sends the recorded decision to this token.
+                    logger.warning("recorded decision not sent yet", extra={"error": str(exc)})
             return {"awaiting": False}
         trigger = self._settings.trigger
         if trigger.approval_pending_status:
