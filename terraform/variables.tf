@@ -585,6 +585,7 @@ variable "alarm_thresholds" {
     executions_timed_out   = optional(number, 1)
     executions_throttled   = optional(number, 1)
     approvals_timed_out    = optional(number, 1)
+    outcome_reports_failed = optional(number, 1)
     lambda_errors          = optional(number, 1)
     lambda_throttles       = optional(number, 1)
     api_5xx                = optional(number, 1)

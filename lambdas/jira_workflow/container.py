@@ -148,7 +148,7 @@ class Container:
     def approvals(self) -> Approvals:
         from jira_workflow.services.approvals import Approvals
 
-        return Approvals(self.table, self.executions, self.jira, utc_now)
+        return Approvals(self.table, self.executions, self.jira, utc_now, epoch_seconds)
 
     @cached_property
     def approvers(self) -> ApproverCheck:
@@ -193,6 +193,8 @@ class Container:
             self.jira,
             utc_now,
             epoch_seconds,
+            # Lazy: only a retried approval step needs Step Functions' client.
+            finish_decision=lambda record: self.approvals.finish_unconfirmed(record),  # noqa: PLW0108
         )
 
     @cached_property

@@ -45,6 +45,15 @@ CLIENT_SERVICES = {
 }
 # Calls whose IAM action is not the method's name in PascalCase.
 ACTION_OF_CALL = {("secretsmanager", "get"): "secretsmanager:GetSecretValue"}
+# Calls IAM authorises per operation inside them: a transaction needs the action of each
+# write it holds (the claim's transaction puts, updates and condition-checks items).
+ACTIONS_OF_CALL = {
+    ("dynamodb", "transact_write_items"): (
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ),
+}
 
 # Which resource a call reaches, by the adapter method it is made in (class, method).
 RESOURCE_OF_METHOD = {
@@ -347,13 +356,15 @@ class Finder:
         self._visit_function(info.methods[method], Scope(cls, info.module, adapter))
 
     def _record(self, service: str, method: str, scope: Scope) -> None:
-        action = ACTION_OF_CALL.get((service, method)) or f"{service}:{_pascal(method)}"
+        actions = ACTIONS_OF_CALL.get((service, method)) or (
+            ACTION_OF_CALL.get((service, method)) or f"{service}:{_pascal(method)}",
+        )
         resource = ""
         if scope.adapter is not None:
             resource = RESOURCE_OF_METHOD.get(scope.adapter) or RESOURCE_OF_CLASS.get(
                 scope.adapter[0], ""
             )
-        self.found.add(Grant(action, resource))
+        self.found.update(Grant(action, resource) for action in actions)
 
     def _module_function(self, name: str, module: str) -> tuple[str, ast.FunctionDef] | None:
         info = self.product.modules[module]

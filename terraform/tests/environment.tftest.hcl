@@ -219,7 +219,7 @@ run "deployment" {
   }
   assert {
     condition = alltrue([
-      for name in ["executions-failed", "executions-timed-out", "executions-throttled", "long-executions", "approvals-timed-out", "api-5xx", "dynamodb-read-throttles", "dynamodb-write-throttles"] :
+      for name in ["executions-failed", "executions-timed-out", "executions-throttled", "long-executions", "approvals-timed-out", "outcome-reports-failed", "api-5xx", "dynamodb-read-throttles", "dynamodb-write-throttles"] :
       contains(keys(module.monitoring.alarm_actions), "jira-workflow-${var.environment}-${name}")
     ])
     error_message = "The workflow, approval, API and DynamoDB alarms all exist."
@@ -231,7 +231,7 @@ run "deployment" {
     error_message = "Saved Logs Insights queries exist for a request's trail, failures and slow executions."
   }
   assert {
-    condition     = length(module.monitoring.alarm_actions) == 8 + 2 * length(module.functions.function_names)
+    condition     = length(module.monitoring.alarm_actions) == 9 + 2 * length(module.functions.function_names)
     error_message = "Every function has an errors and a throttles alarm."
   }
 }

@@ -44,13 +44,14 @@ run "least_privilege" {
     error_message = "A statement uses Resource \"*\" for an action that supports resource-level permissions."
   }
 
-  # Only the functions that answer approvals may send task results.
+  # Only the functions that answer approvals may send task results (request_approval: a
+  # retried attempt completes its own new token with a decision already recorded).
   assert {
     condition = toset([
       for key, statements in module.functions.role_policy_statements : key
       if anytrue([for s in statements : contains(s.actions, "states:SendTaskSuccess")])
-    ]) == toset(["callback", "reconciler", "webhook"])
-    error_message = "Only webhook, callback and reconciler may answer task tokens."
+    ]) == toset(["callback", "reconciler", "request_approval", "webhook"])
+    error_message = "Only webhook, callback, reconciler and request_approval may answer task tokens."
   }
 
   # Only the webhook and the reconciler start executions, and only of this state machine.

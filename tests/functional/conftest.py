@@ -64,7 +64,9 @@ class Workflow:
         return record
 
     def find_record(self, issue_key: str) -> dict[str, Any] | None:
-        return self._item(issue_key, "REQUEST")
+        """The issue's current request item (the CURRENT pointer names it)."""
+        pointer = self._item(issue_key, "CURRENT")
+        return self._item(issue_key, f"REQUEST#{pointer['execution_name']}") if pointer else None
 
     def token_item(self, issue_key: str) -> dict[str, Any] | None:
         return self._item(f"TOKEN#{issue_key}", "TOKEN")

@@ -415,7 +415,7 @@ def test_replayed_late_decisions_tell_jira_once(
     workflow: Workflow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     name = awaiting_approval(workflow, "OPS-1")
-    assert container().table.claim_once("OPS-1", name, "approval_comment_at", "2026-11-28Z")
+    container().table.update("OPS-1", name, "2026-11-28Z", approval_requested_at="2026-11-28Z")
     send_task_success_answers(monkeypatch, closed_task("TaskTimedOut"))
     late = {"issueKey": "OPS-1", "decision": "approved", "actor": "Late Larry"}
 
@@ -481,3 +481,29 @@ def test_the_recorded_actor_is_the_decide_keys_name_and_the_body_actor_a_note(
         DECIDE_KEY_NAME,
         "(sent for Mallory CEO)",
     )
+
+
+def test_a_decision_while_the_approval_step_is_retried_completes_with_the_new_token(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RequestApproval's first attempt stored token-1 and failed after posting its comment;
+    # the state machine's retry is storing token-2 as the approver decides.
+    name = awaiting_approval(workflow, "OPS-1", token="token-1")
+    sent: list[str] = []
+
+    def send(**kwargs: Any) -> dict[str, Any]:
+        sent.append(kwargs["taskToken"])
+        if kwargs["taskToken"] == "token-1":
+            container().table.store_token("OPS-1", name, "token-2", 2_000_000_000)
+            raise closed_task("TaskTimedOut")
+        return {}
+
+    monkeypatch.setattr(container().executions._client, "send_task_success", send)
+
+    response = decide(APPROVE)
+
+    assert response["statusCode"] == 200
+    assert sent == ["token-1", "token-2"]
+    record = workflow.record("OPS-1")
+    assert (record["state"], record["actor"]) == ("APPROVED", "Carol Lead")
+    assert not any("not applied" in c for c in workflow.jira.comments("OPS-1"))

@@ -61,6 +61,19 @@ def test_unhandled_failures_are_redriven_and_handled_ones_left(workflow: Workflo
     assert advice["reported-to-jira"].startswith("handled failure")
 
 
+def test_an_outcome_whose_reporting_failed_is_never_redriven_nor_resubmitted(
+    workflow: Workflow,
+) -> None:
+    fulfilled = _stopped(workflow, "fulfilled-jira-down")
+    sfn = RecordingSfn(workflow.sfn, {fulfilled: redrive.REPORTING_FAILED_ERROR})
+    failed = redrive.find_failed(sfn, workflow.state_machine_arn, _since())
+
+    assert redrive.redrive(sfn, failed, dry_run=False) == []
+    advice = failed[0].advice
+    assert "never resubmit" in advice
+    assert "resubmit the issue" not in advice
+
+
 def test_dry_run_redrives_nothing(workflow: Workflow) -> None:
     _stopped(workflow, "one")
     sfn = RecordingSfn(workflow.sfn, {})

@@ -157,7 +157,7 @@ def test_pending_approval_already_decided_in_jira_is_completed(
     output = json.loads(sent[0]["output"])
     assert output["decision"] == "rejected"
     record = workflow.record(key)
-    assert (record["state"], record["decision_source"]) == ("REJECTED", "reconciler")
+    assert (record["state"], record["decision_source"]) == ("REJECTING", "reconciler")
     # Who moved it and when, from the issue's changelog: not the reconciler's run.
     moved = workflow.jira.issue(key).histories[-1]
     assert (record["actor"], output["actor"]) == ("Quiet Quinn", "Quiet Quinn")
@@ -377,7 +377,7 @@ def test_decided_records_are_read_newest_first(workflow: Workflow) -> None:
     window = ("2026-01-01T00:00:00Z", "2999-01-01T00:00:00Z")
 
     page = container().table.list_by_state(
-        RequestState.REJECTED, limit=1, updated_between=window, newest_first=True
+        RequestState.REJECTING, limit=1, updated_between=window, newest_first=True
     )
 
     assert [record.issue_key for record in page] == [newer]

@@ -59,3 +59,51 @@ def test_malformed_issue_key_is_400(workflow: Workflow) -> None:
 
     assert response["statusCode"] == 400
     assert "issueKey" in response_json(response)["reason"]
+
+
+def test_status_shows_the_current_request_and_who_decided_the_earlier_ones(
+    workflow: Workflow,
+) -> None:
+    table = container().table
+    for name, at, actor in (
+        ("OPS-1-sep", "2026-09-01T09:00:00Z", "Sam Sept"),
+        ("OPS-1-oct", "2026-10-01T09:00:00Z", "Olga Oct"),
+    ):
+        table.claim("OPS-1", name, name, f"webhooks/OPS-1/{name}.json", at)
+        table.update(
+            "OPS-1",
+            name,
+            at,
+            state=RequestState.FULFILLED,
+            decision="approved",
+            actor=actor,
+            decided_at=at,
+        )
+    table.claim("OPS-1", "OPS-1-nov", "nov", "webhooks/OPS-1/nov.json", "2026-11-28T09:00:00Z")
+
+    body = response_json(get_status("OPS-1"))
+
+    assert (body["state"], body["createdAt"]) == ("RECEIVED", "2026-11-28T09:00:00Z")
+    assert [(h["state"], h["decision"], h["actor"], h["decidedAt"]) for h in body["history"]] == [
+        ("FULFILLED", "approved", "Olga Oct", "2026-10-01T09:00:00Z"),
+        ("FULFILLED", "approved", "Sam Sept", "2026-09-01T09:00:00Z"),
+    ]
+
+
+def test_status_shows_an_outcome_whose_reporting_failed(workflow: Workflow) -> None:
+    table = container().table
+    table.claim("OPS-1", "OPS-1-d", "d", "k", "2026-11-28T00:00:00Z")
+    table.update(
+        "OPS-1",
+        "OPS-1-d",
+        "2026-11-28T00:00:05Z",
+        state=RequestState.FULFILLED,
+        reporting="failed",
+        reporting_problem="JiraUnavailable: Jira answered 503",
+    )
+
+    body = response_json(get_status("OPS-1"))
+
+    assert (body["state"], body["reporting"]) == ("FULFILLED", "failed")
+    assert body["reportingProblem"] == "JiraUnavailable: Jira answered 503"
+    assert body["history"] == []

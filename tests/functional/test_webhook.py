@@ -47,7 +47,10 @@ def test_duplicate_delivery_answers_2xx_with_the_same_execution(workflow: Workfl
     first = response_json(deliver(issue_created("OPS-2"), "dup-1"))
     workflow.dynamodb.update_item(
         TableName=workflow.table,
-        Key={"pk": {"S": "OPS-2"}, "sk": {"S": "REQUEST"}},
+        Key={
+            "pk": {"S": "OPS-2"},
+            "sk": {"S": f"REQUEST#{workflow.record('OPS-2')['execution_name']}"},
+        },
         UpdateExpression="SET #s = :s",
         ExpressionAttributeNames={"#s": "state"},
         ExpressionAttributeValues={":s": {"S": "RUNNING"}},

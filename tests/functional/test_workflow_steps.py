@@ -17,6 +17,7 @@ from jira_workflow.domain.errors import (
     JiraRequestRejected,
     JiraUnavailable,
 )
+from jira_workflow.domain.requests import RequestState
 from jira_workflow.handlers import (
     enrich_request,
     fulfil_request,
@@ -251,6 +252,21 @@ def test_fulfil_sends_one_idempotency_key_per_execution(workflow: Workflow) -> N
     assert workflow.record("OPS-1")["fulfilment_id"] == first["fulfilmentId"]
 
 
+def approved(workflow: Workflow, actor: str = "Carol Lead") -> str:
+    """OPS-1 validated and approved: what FulfilRequest and ReportFulfilment find."""
+    request_key = validated(workflow)
+    container().table.update(
+        "OPS-1",
+        EXECUTION,
+        "2026-11-28T00:00:02Z",
+        state=RequestState.APPROVED,
+        decision="approved",
+        actor=actor,
+        decided_at="2026-11-28T00:00:02Z",
+    )
+    return request_key
+
+
 def approved_in_jira(workflow: Workflow) -> None:
     """OPS-1 went the runbook's way: Submitted > Awaiting Approval > Approved."""
     workflow.jira.transition("OPS-1", "Awaiting Approval")
@@ -258,7 +274,7 @@ def approved_in_jira(workflow: Workflow) -> None:
 
 
 def test_report_fulfilled_comments_and_moves_the_issue_to_done(workflow: Workflow) -> None:
-    validated(workflow)
+    approved(workflow)
     approved_in_jira(workflow)
 
     run(report_outcome, outcome="fulfilled", fulfilmentId="FUL-1")
@@ -275,7 +291,7 @@ def test_auto_approved_fulfilment_stays_fulfilled_when_the_workflow_has_no_way_t
     # Auto-approval never moves the issue, and the runbook's workflow has no
     # Submitted > Done: Jira is told by the comment alone, and a failure path that runs
     # anyway does not turn the fulfilled request into a failed one.
-    validated(workflow)
+    approved(workflow, actor="auto-approval")
 
     result = run(report_outcome, outcome="fulfilled", fulfilmentId="FUL-1")
     run(record_failure, error="JiraRequestRejected", cause="no transition to Done")
@@ -290,6 +306,9 @@ def test_auto_approved_fulfilment_stays_fulfilled_when_the_workflow_has_no_way_t
 
 def test_report_timeout_tells_jira_nothing_was_provisioned(workflow: Workflow) -> None:
     validated(workflow)
+    container().table.update(
+        "OPS-1", EXECUTION, "2026-11-28T00:00:02Z", state=RequestState.AWAITING_APPROVAL
+    )
 
     run(report_outcome, outcome="approval_timed_out")
 
@@ -358,6 +377,9 @@ def test_a_comment_that_reached_a_slow_jira_is_not_posted_again_by_the_retry(
     validated(workflow)
     workflow.jira.transition("OPS-1", "Awaiting Approval")
     workflow.jira.transition("OPS-1", "Approved")  # approved in Jira: Approved -> Done exists
+    container().table.update(
+        "OPS-1", EXECUTION, "2026-11-28T00:00:02Z", state=RequestState.APPROVED
+    )
     workflow.jira.set_latency(1.5)  # the comment is applied after the client stopped reading
 
     with pytest.raises(JiraUnavailable):
@@ -426,3 +448,54 @@ def test_a_bot_that_may_not_transition_reports_the_outcome_by_comment(
     assert workflow.record("OPS-1")["state"] == "FULFILLED"
     assert workflow.jira.status("OPS-1") == "Approved"
     assert any("FUL-1" in c for c in workflow.jira.comments("OPS-1"))
+
+
+# ---- An outcome once recorded is final: telling Jira is reporting ------------------------
+
+
+def test_a_fulfilment_whose_report_never_ran_is_recorded_fulfilled_not_failed(
+    workflow: Workflow,
+) -> None:
+    # The external system fulfilled it; ReportFulfilment then failed before recording
+    # anything (Jira down through every retry), and the Catch ran RecordFailure.
+    request_key = approved(workflow)
+    fulfilment = run(fulfil_request, requestKey=request_key)
+
+    result = run(record_failure, error="JiraUnavailable", cause="Jira answered 503")
+
+    assert result["state"] == "FULFILLED"
+    record = workflow.record("OPS-1")
+    assert (record["state"], record["fulfilment_id"]) == ("FULFILLED", fulfilment["fulfilmentId"])
+    assert record["reporting"] == "failed"
+    assert record["reporting_problem"].startswith("JiraUnavailable")
+    assert not any("could not be completed" in c for c in workflow.jira.comments("OPS-1"))
+
+
+def test_jira_down_while_reporting_leaves_the_request_fulfilled_with_reporting_failed(
+    workflow: Workflow,
+) -> None:
+    approved(workflow)
+    workflow.jira.fail_next(50, status=503)
+
+    with pytest.raises(JiraUnavailable):
+        run(report_outcome, outcome="fulfilled", fulfilmentId="FUL-1")
+    assert workflow.record("OPS-1")["reporting"] == "pending"
+    run(record_failure, error="JiraUnavailable", cause="Jira answered 503")
+
+    record = workflow.record("OPS-1")
+    assert (record["state"], record["reporting"]) == ("FULFILLED", "failed")
+    assert "failure_cause" not in record
+    workflow.jira.clear_faults()
+    assert not any("could not be completed" in c for c in workflow.jira.comments("OPS-1"))
+
+
+def test_a_rejected_request_is_never_made_failed(workflow: Workflow) -> None:
+    validated(workflow)
+    table = container().table
+    table.update("OPS-1", EXECUTION, "2026-11-28T00:00:02Z", state=RequestState.REJECTING)
+    run(report_outcome, outcome="rejected")
+
+    result = run(record_failure, error="States.Runtime", cause="late failure")
+
+    assert result["state"] == "REJECTED"
+    assert workflow.record("OPS-1")["state"] == "REJECTED"

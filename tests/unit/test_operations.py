@@ -11,8 +11,9 @@ import pytest
 from jira_workflow.adapters.requests_table import PendingToken
 from jira_workflow.clock import iso
 from jira_workflow.container import Container
-from jira_workflow.domain import messages
+from jira_workflow.domain import lifecycle, messages
 from jira_workflow.domain.errors import NoPendingApproval
+from jira_workflow.domain.lifecycle import Event
 from jira_workflow.domain.requests import RequestRecord, RequestState
 from jira_workflow.models.settings import Settings
 from jira_workflow.services.operations import CANCEL_ERROR, Operations
@@ -55,6 +56,13 @@ class Table:
         claimed = (issue_key, execution_name, marker) not in self.markers
         self.markers.add((issue_key, execution_name, marker))
         return claimed
+
+    def advance(
+        self, issue_key: str, execution_name: str, event: Event, now: str, **attributes: Any
+    ) -> RequestRecord:
+        state = lifecycle.next_state(event, self.records[issue_key].state)
+        self.update(issue_key, execution_name, now, state=state, **attributes)
+        return self.records[issue_key]
 
     def delete_token(self, issue_key: str, execution_name: str) -> None:
         if issue_key in self.tokens and self.tokens[issue_key].execution_name == execution_name:

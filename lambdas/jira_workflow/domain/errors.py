@@ -117,6 +117,11 @@ class StartThrottled(RetryableError):
     """
 
 
+class TransitionRefused(WorkflowError):
+    """The request's life cycle does not allow the change from where the request is now
+    (a late step of a request that has since moved on, or a terminal outcome)."""
+
+
 class TaskCompletionFailed(RetryableError):
     """Step Functions refused SendTaskSuccess/Failure for a reason other than a closed task."""
 

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from jira_workflow.domain import messages
-from jira_workflow.domain.requests import TERMINAL_STATES, RequestState
+from jira_workflow.domain.lifecycle import ACTIVE_STATES, JiraNotice
+from jira_workflow.domain.requests import RequestState
 
 # The marker RecordFailure claims before its comment: sharing it means a request gets one
 # failure comment whichever path tells Jira.
-FAILURE_COMMENT_MARKER = "failure_comment_at"
+FAILURE_COMMENT_MARKER = JiraNotice.FAILURE
 # States a request may be in while its execution runs: the ones a closed execution ends.
-OPEN_STATES = tuple(state for state in RequestState if state not in TERMINAL_STATES)
+OPEN_STATES = ACTIVE_STATES
 
 
 class ExecutionEnd(StrEnum):

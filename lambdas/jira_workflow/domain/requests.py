@@ -15,6 +15,7 @@ class RequestState(StrEnum):
     RUNNING = "RUNNING"  # execution started: validating, enriching, storing
     AWAITING_APPROVAL = "AWAITING_APPROVAL"
     APPROVED = "APPROVED"  # decision recorded, fulfilment under way
+    REJECTING = "REJECTING"  # decision recorded, being reported (then REJECTED)
     REJECTED = "REJECTED"
     FULFILLED = "FULFILLED"
     APPROVAL_TIMED_OUT = "APPROVAL_TIMED_OUT"
@@ -165,7 +166,11 @@ def is_auto_approved(risk_score: int, max_auto_approve_risk: int) -> bool:
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """One issue's request as stored: the workflow's source of truth for its state."""
+    """One request (one execution) as stored: the workflow's source of truth for its state.
+
+    The `*_comment_at` fields claim each Jira notice once (see lifecycle.JiraNotice);
+    `reporting` says whether Jira was told the outcome, which never changes the outcome.
+    """
 
     issue_key: str
     state: RequestState
@@ -184,7 +189,15 @@ class RequestRecord:
     artifact_keys: tuple[str, ...] = ()
     fulfilment_id: str = ""
     failure_cause: str = ""
+    approval_requested_at: str = ""
     approval_comment_at: str = ""
+    auto_approval_comment_at: str = ""
+    outcome_comment_at: str = ""
+    failure_comment_at: str = ""
+    late_decision_comment_at: str = ""
+    completion_resent_at: str = ""
+    reporting: str = ""
+    reporting_problem: str = ""
 
     @property
     def is_terminal(self) -> bool:

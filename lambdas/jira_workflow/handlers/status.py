@@ -24,14 +24,43 @@ def request_status(issue_key: str) -> Response[str]:
     if not re.fullmatch(ISSUE_KEY_PATTERN, issue_key):
         raise MalformedBody("issueKey: must look like PROJ-123")
     logger.set_correlation_id(issue_key)
-    record = container().table.get(issue_key)
+    table = container().table
+    record = table.get(issue_key)
     if record is None:
         raise RequestNotFound(f"no request is recorded for {issue_key}")
-    return json_response(200, status_document(record))
+    earlier = [r for r in table.history(issue_key) if r.execution_name != record.execution_name]
+    return json_response(200, status_document(record, earlier))
 
 
-def status_document(record: RequestRecord) -> dict[str, Any]:
-    """What callers may see: never the task token, which lives in a separate item."""
+def status_document(
+    record: RequestRecord, earlier: list[RequestRecord] | None = None
+) -> dict[str, Any]:
+    """The current request, and the earlier ones newest first.
+
+    What callers may see: never the task token, which lives in a separate item.
+    """
+    return {
+        **request_document(record),
+        "history": [history_entry(r) for r in earlier or ()],
+    }
+
+
+def history_entry(record: RequestRecord) -> dict[str, Any]:
+    """An earlier request: what happened, who decided, and when."""
+    return {
+        "state": record.state.value,
+        "decision": record.decision.value if record.decision else None,
+        "actor": record.actor or None,
+        "decidedAt": record.decided_at or None,
+        "createdAt": record.created_at,
+        "updatedAt": record.updated_at,
+        "executionArn": record.execution_arn or None,
+        "fulfilmentId": record.fulfilment_id or None,
+        "failureCause": record.failure_cause or None,
+    }
+
+
+def request_document(record: RequestRecord) -> dict[str, Any]:
     return {
         "issueKey": record.issue_key,
         "state": record.state.value,
@@ -45,6 +74,8 @@ def status_document(record: RequestRecord) -> dict[str, Any]:
         "riskScore": record.risk_score,
         "fulfilmentId": record.fulfilment_id or None,
         "failureCause": record.failure_cause or None,
+        "reporting": record.reporting or None,
+        "reportingProblem": record.reporting_problem or None,
     }
 
 

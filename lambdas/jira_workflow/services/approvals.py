@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from jira_workflow.adapters.executions import Executions
-from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.domain import messages
 from jira_workflow.domain.errors import (
     ApprovalAlreadyDecided,
@@ -15,29 +14,32 @@ from jira_workflow.domain.errors import (
     NoPendingApproval,
     WorkflowError,
 )
+from jira_workflow.domain.lifecycle import JiraNotice
 from jira_workflow.domain.requests import ApprovalDecision, RequestRecord, RequestState
 from jira_workflow.observability import count, logger
 
-if TYPE_CHECKING:  # built on demand (a late decision): the callback's cold start skips requests
-    from jira_workflow.adapters.jira import JiraClient
+if TYPE_CHECKING:
+    from jira_workflow.adapters.requests_table import PendingToken
+    from jira_workflow.services.ports import ExecutionsPort, JiraPort, RequestStore
 
-
-# Marks the request once Jira has been told a decision came too late.
-LATE_DECISION_MARKER = "late_decision_comment_at"
+# A retried approval step stores a new token per attempt; the ASL makes at most this many.
+MAX_TOKEN_ATTEMPTS = 8
 
 
 class Approvals:
     def __init__(
         self,
-        table: RequestsTable,
-        executions: Executions,
-        jira: Callable[[], JiraClient],
+        table: RequestStore,
+        executions: ExecutionsPort,
+        jira: Callable[[], JiraPort],
         now: Callable[[], str],
+        epoch_seconds: Callable[[], int] = lambda: int(time.time()),
     ) -> None:
         self._table = table
         self._executions = executions
         self._jira = jira
         self._now = now
+        self._epoch = epoch_seconds
 
     def decide(self, decision: ApprovalDecision) -> RequestRecord:
         """Exactly one decision wins (a conditional write), then the task is completed.
@@ -59,7 +61,7 @@ class Approvals:
             self._table.withdraw_decision(record, self._now(), RequestState.AWAITING_APPROVAL)
             raise NoPendingApproval(f"no task is waiting for {decision.issue_key}")
         try:
-            self._complete(token.task_token, record)
+            self._complete_newest(token, record)
         except CompletionUnconfirmed:
             # No answer: SendTaskSuccess may have been applied, and withdrawing could let a
             # second, different decision win here while the execution goes on with this one.
@@ -101,6 +103,37 @@ class Approvals:
         count("UnconfirmedCompletionsFinished")
         return True
 
+    def _complete_newest(self, token: PendingToken, record: RequestRecord) -> None:
+        """Complete the approval with its newest token.
+
+        A retried RequestApproval closes the task the token was issued for and stores a
+        new token: a closed token is retried against the newest one. A task closed before
+        its deadline with no newer token yet means the step is between attempts; the
+        decision stays recorded, and the next attempt completes its own token with it.
+        """
+        for _ in range(MAX_TOKEN_ATTEMPTS):
+            try:
+                self._complete(token.task_token, record)
+                return
+            except ApprovalExpired:
+                newest = self._table.get_token(record.issue_key)
+                if (
+                    newest is not None
+                    and newest.execution_name == record.execution_name
+                    and newest.task_token != token.task_token
+                ):
+                    count("DecisionsSentToRetriedApproval")
+                    token = newest
+                    continue
+                if self._epoch() < token.approval_deadline:
+                    _warn_unconfirmed(record)
+                    raise CompletionUnconfirmed(
+                        "the approval step is being retried; the decision stays recorded "
+                        "and completes its next attempt"
+                    ) from None
+                raise
+        raise CompletionUnconfirmed("the approval step keeps being retried; retry later")
+
     def _complete(self, task_token: str, record: RequestRecord) -> None:
         """Send the recorded decision; without an answer, warn and raise CompletionUnconfirmed."""
         try:
@@ -116,9 +149,12 @@ class Approvals:
         record = self._table.get(decision.issue_key)
         if record is None or not _is_retry_of(record, decision):
             raise already
-        if record.state is RequestState.APPROVAL_TIMED_OUT:
-            # Had the first send been applied, the task could not have timed out.
-            raise ApprovalExpired(f"the approval for {decision.issue_key} timed out first")
+        if record.state in (RequestState.APPROVAL_TIMED_OUT, RequestState.FAILED):
+            # Had the first send been applied, the request could not have ended so.
+            self._tell_jira_too_late(decision)
+            raise ApprovalExpired(
+                f"the request for {decision.issue_key} ended ({record.state.value}) first"
+            )
         if not self.finish_unconfirmed(record):
             raise already
         return record
@@ -133,18 +169,21 @@ class Approvals:
         """One comment per request, however often a late decision is replayed or retried."""
         count("LateDecisions")
         record = self._table.get(decision.issue_key)
+        notice = JiraNotice.LATE_DECISION
         if record is None or not self._table.claim_once(
-            record.issue_key, record.execution_name, LATE_DECISION_MARKER, self._now()
+            record.issue_key, record.execution_name, notice, self._now()
         ):
             return
-        ever_awaited = bool(record.approval_comment_at)
+        # The life cycle's own mark, not a comment's: only a request that reached the
+        # approval step had an approval to close.
+        ever_awaited = bool(record.approval_requested_at)
         try:
             self._jira().add_comment(
                 decision.issue_key, messages.late_decision(decision, record.state, ever_awaited)
             )
         except WorkflowError as exc:
             # Best effort: the caller's 410 must not turn into a 5xx because Jira is down.
-            self._table.release_once(record.issue_key, record.execution_name, LATE_DECISION_MARKER)
+            self._table.release_once(record.issue_key, record.execution_name, notice)
             logger.warning("could not tell Jira about a late decision", extra={"error": str(exc)})
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.domain import messages
 from jira_workflow.domain.errors import JiraRequestRejected, WorkflowError
+from jira_workflow.domain.lifecycle import RefusalNotice
 from jira_workflow.domain.requests import ApprovalDecision, RequestRecord, RequestState
 from jira_workflow.observability import count, logger
 
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from jira_workflow.adapters.jira import JiraClient
 
 # Marks the request once Jira has been told about one refused status change.
-REFUSED_MARKER_PREFIX = "refused_decision_comment_"
 
 
 class ApproverCheck:
@@ -56,7 +56,7 @@ class ApproverCheck:
             return None
         count("DecisionsRefused")
         logger.info("status change by a non-approver refused", extra={"source": decision.source})
-        marker = REFUSED_MARKER_PREFIX + (change_id or "unknown")
+        marker = RefusalNotice(change_id)
         if self._table.claim_once(record.issue_key, record.execution_name, marker, self._now()):
             self._tell_jira(decision, record, marker)
         return f"{decision.actor} is not in the approver group {self._group}"
@@ -69,7 +69,9 @@ class ApproverCheck:
             logger.warning("could not read the mover's groups", extra={"error": str(exc)})
             return False
 
-    def _tell_jira(self, decision: ApprovalDecision, record: RequestRecord, marker: str) -> None:
+    def _tell_jira(
+        self, decision: ApprovalDecision, record: RequestRecord, marker: RefusalNotice
+    ) -> None:
         """Best effort: the refusal stands whether or not Jira could be told."""
         issue_key = record.issue_key
         moved_back = False

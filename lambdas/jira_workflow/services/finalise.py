@@ -24,6 +24,7 @@ from jira_workflow.domain.finalisation import (
     closing_reason,
     reason_of_cause,
 )
+from jira_workflow.domain.lifecycle import JiraNotice
 from jira_workflow.domain.requests import RequestRecord, RequestState
 from jira_workflow.observability import count, logger
 
@@ -37,9 +38,11 @@ class FinalisationTable(Protocol):
         self, issue_key: str, execution_name: str, state: RequestState, cause: str, now: str
     ) -> bool: ...
 
-    def claim_once(self, issue_key: str, execution_name: str, marker: str, now: str) -> bool: ...
+    def claim_once(
+        self, issue_key: str, execution_name: str, notice: JiraNotice, now: str
+    ) -> bool: ...
 
-    def release_once(self, issue_key: str, execution_name: str, marker: str) -> None: ...
+    def release_once(self, issue_key: str, execution_name: str, notice: JiraNotice) -> None: ...
 
     def delete_token(self, issue_key: str, execution_name: str) -> None: ...
 

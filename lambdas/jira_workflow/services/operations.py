@@ -14,6 +14,7 @@ from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.domain import messages
 from jira_workflow.domain.errors import NoPendingApproval, RequestNotFound
 from jira_workflow.domain.finalisation import FAILURE_COMMENT_MARKER
+from jira_workflow.domain.lifecycle import Event
 from jira_workflow.domain.requests import (
     ApprovalDecision,
     Decision,
@@ -128,12 +129,9 @@ class Operations:
             record.execution_name
         )
         self._executions.stop(execution_arn, CANCEL_ERROR, cause)
-        self._table.update(
-            issue_key,
-            record.execution_name,
-            self._now(),
-            state=RequestState.FAILED,
-            failure_cause=cause,
+        # Through the life cycle: a request fulfilled outside is never made FAILED.
+        self._table.advance(
+            issue_key, record.execution_name, Event.FAILED, self._now(), failure_cause=cause
         )
         self._table.delete_token(issue_key, record.execution_name)
         # The finaliser, on the stop's ABORTED event, may have told Jira already.

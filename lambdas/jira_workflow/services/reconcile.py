@@ -49,7 +49,7 @@ UNKNOWN_ACTOR = "jira (reconciled)"
 # (resending early would be safe, see RequestsTable.mark_resending, only wasted).
 UNCONFIRMED_GRACE = timedelta(seconds=60)
 # The states record_decision writes: where a decision waits for its completion.
-DECIDED_STATES = (RequestState.APPROVED, RequestState.REJECTED)
+DECIDED_STATES = (RequestState.APPROVED, RequestState.REJECTING)
 # Lower bound of the by_state index's updated_at range: before any record.
 EPOCH = "1970-01-01T00:00:00.000Z"
 

@@ -8,20 +8,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from jira_workflow.adapters.adf import adf_to_text
-from jira_workflow.adapters.artifacts import ArtifactStore, artifact_key
+from jira_workflow.adapters.artifacts import artifact_key
 from jira_workflow.adapters.external_api import ExternalApi
-from jira_workflow.adapters.jira import JiraClient
-from jira_workflow.adapters.requests_table import RequestsTable
 from jira_workflow.domain import messages
 from jira_workflow.domain.errors import (
     InvalidRequest,
     JiraTransitionUnavailable,
     JiraUnavailable,
+    TransitionRefused,
     WorkflowError,
     workflow_error_names,
 )
+from jira_workflow.domain.lifecycle import Event, JiraNotice, Reporting
 from jira_workflow.domain.requests import (
     JiraRequest,
+    RequestRecord,
     RequestState,
     is_auto_approved,
     validation_problems,
@@ -37,12 +38,14 @@ from jira_workflow.models.tasks import (
     ValidateInput,
 )
 from jira_workflow.observability import count, logger
+from jira_workflow.services.ports import ArtifactsPort, JiraPort, RequestStore
 
 AUTO_APPROVER = "auto-approval"
-# Outcomes a late failure (telling Jira, say) must not turn into FAILED.
-OUTCOMES_REACHED = frozenset(
-    {RequestState.FULFILLED, RequestState.REJECTED, RequestState.APPROVAL_TIMED_OUT}
-)
+OUTCOME_EVENTS = {
+    "fulfilled": Event.FULFILLED,
+    "rejected": Event.REJECTION_REPORTED,
+    "approval_timed_out": Event.APPROVAL_TIMED_OUT,
+}
 # The token outlives the approval window a little, so a late decision finds it and is
 # told 410 by Step Functions rather than 404 by us.
 TOKEN_GRACE_SECONDS = 3600
@@ -52,12 +55,13 @@ class WorkflowSteps:
     def __init__(
         self,
         settings: Settings,
-        table: RequestsTable,
-        artifacts: ArtifactStore,
+        table: RequestStore,
+        artifacts: ArtifactsPort,
         external_api: Callable[[], ExternalApi],
-        jira: Callable[[], JiraClient],
+        jira: Callable[[], JiraPort],
         now: Callable[[], str],
         epoch_seconds: Callable[[], int],
+        finish_decision: Callable[[RequestRecord], bool] | None = None,
     ) -> None:
         self._settings = settings
         self._table = table
@@ -66,15 +70,17 @@ class WorkflowSteps:
         self._jira = jira
         self._now = now
         self._epoch = epoch_seconds
+        # Sends a decision recorded against an earlier attempt's token (Approvals).
+        self._finish_decision = finish_decision
 
     # ---- validate -------------------------------------------------------------------
 
     def validate(self, task: ValidateInput) -> dict[str, Any]:
-        self._table.update(
+        self._table.advance(
             task.issue_key,
             task.execution_name,
+            Event.STARTED,
             self._now(),
-            state=RequestState.RUNNING,
             execution_arn=task.execution_arn,
         )
         request = request_from_payload(self._artifacts.get_json(task.payload_key))
@@ -126,19 +132,27 @@ class WorkflowSteps:
             now = self._now()
             decided = {"decision": "approved", "actor": AUTO_APPROVER, "decided_at": now}
             decided["decision_source"] = "rule"
-        self._table.update(
-            task.issue_key,
-            task.execution_name,
-            self._now(),
-            state=RequestState.APPROVED if auto else None,
-            artifact_keys=keys,
-            risk_score=task.risk_score,
-            **decided,
-        )
         if auto:
+            self._table.advance(
+                task.issue_key,
+                task.execution_name,
+                Event.AUTO_APPROVED,
+                self._now(),
+                artifact_keys=keys,
+                risk_score=task.risk_score,
+                **decided,
+            )
             count("AutoApprovals")
             self._comment_once(
-                task, "auto_approval_comment_at", messages.auto_approved(task.risk_score)
+                task, JiraNotice.AUTO_APPROVAL, messages.auto_approved(task.risk_score)
+            )
+        else:
+            self._table.update(
+                task.issue_key,
+                task.execution_name,
+                self._now(),
+                artifact_keys=keys,
+                risk_score=task.risk_score,
             )
         return {"manifestKey": manifest_key, "autoApproved": auto}
 
@@ -146,15 +160,33 @@ class WorkflowSteps:
 
     def request_approval(self, task: ApprovalInput) -> dict[str, Any]:
         timeout = self._settings.approval_timeout_seconds
+        # The token first, then the record: a decision recorded meanwhile either finds
+        # this token or is found below (both sides write, then read).
         self._table.store_token(
             task.issue_key,
             task.execution_name,
             task.task_token,
             expires_at=self._epoch() + timeout + TOKEN_GRACE_SECONDS,
+            approval_deadline=self._epoch() + timeout,
         )
-        self._table.update(
-            task.issue_key, task.execution_name, self._now(), state=RequestState.AWAITING_APPROVAL
+        record = self._table.advance(
+            task.issue_key,
+            task.execution_name,
+            Event.APPROVAL_REQUESTED,
+            self._now(),
+            approval_requested_at=self._now(),
         )
+        if record.decision is not None:
+            # A retried attempt: the decision reached the previous attempt's token.
+            logger.info("decision already recorded; completing this attempt with it")
+            if self._finish_decision is not None:
+                try:
+                    self._finish_decision(record)
+                except WorkflowError as exc:
+                    # Failing here would fail the task; it waits instead, and the caller's
+                    # retry or the reconciler sends the recorded decision to this token.
+                    logger.warning("recorded decision not sent yet", extra={"error": str(exc)})
+            return {"awaiting": False}
         if not task.tell_jira:
             # Jira stayed unreachable through the retries: the request waits all the same;
             # once Jira answers, operations post the approval comment or decide (runbook).
@@ -176,7 +208,7 @@ class WorkflowSteps:
             trigger.reject_status,
             wait_seconds=self._settings.approval_timeout_seconds,
         )
-        self._comment_once(_Once(issue_key, execution_name), "approval_comment_at", text)
+        self._comment_once(_Once(issue_key, execution_name), JiraNotice.APPROVAL_NEEDED, text)
 
     # ---- fulfil ---------------------------------------------------------------------
 
@@ -190,7 +222,7 @@ class WorkflowSteps:
         key = self._artifacts.put_json(
             artifact_key(task.issue_key, task.execution_name, "fulfilment.json"), result
         )
-        record = self._table.get(task.issue_key)
+        record = self._table.get_request(task.issue_key, task.execution_name)
         keys = [*(record.artifact_keys if record else ()), key]
         self._table.update(
             task.issue_key,
@@ -204,61 +236,92 @@ class WorkflowSteps:
     # ---- report the outcome to Jira -------------------------------------------------
 
     def report(self, task: ReportInput) -> dict[str, Any]:
-        record = self._table.get(task.issue_key)
-        actor = record.actor if record else ""
+        """Record the outcome first: once recorded it is final, and telling Jira (comment,
+        transition) is reporting, retried by the state machine and never a failed request."""
+        record = self._table.advance(
+            task.issue_key,
+            task.execution_name,
+            OUTCOME_EVENTS[task.outcome],
+            self._now(),
+            reporting=Reporting.PENDING.value,
+        )
+        actor = record.actor or "unknown"
         trigger = self._settings.trigger
         if task.outcome == "fulfilled":
-            state, status = RequestState.FULFILLED, trigger.done_status
-            text = messages.fulfilled(task.fulfilment_id, actor or "unknown")
+            status = trigger.done_status
+            text = messages.fulfilled(task.fulfilment_id or record.fulfilment_id, actor)
         elif task.outcome == "rejected":
-            state, status = RequestState.REJECTED, trigger.reject_status
-            text = messages.rejected(actor or "unknown", record.decision_comment if record else "")
+            status = trigger.reject_status
+            text = messages.rejected(actor, record.decision_comment)
         else:
-            state, status = RequestState.APPROVAL_TIMED_OUT, ""
-            text = messages.approval_timed_out()
+            status, text = "", messages.approval_timed_out()
             count("ApprovalsTimedOut")
-        self._table.update(task.issue_key, task.execution_name, self._now(), state=state)
-        self._comment_once(task, "outcome_comment_at", text)
+        self._comment_once(task, JiraNotice.OUTCOME, text)
         if status:
             self._move_issue(task.issue_key, status)
+        self._table.update(
+            task.issue_key, task.execution_name, self._now(), reporting=Reporting.DONE.value
+        )
         logger.info("outcome reported", extra={"outcome": task.outcome})
-        return {"outcome": task.outcome, "state": state.value}
+        return {"outcome": task.outcome, "state": record.state.value}
 
     # ---- failure path ---------------------------------------------------------------
 
     def record_failure(self, task: FailureInput) -> dict[str, Any]:
+        """FAILED, unless the request already has its outcome: that stands, and only the
+        reporting of it failed (`reporting: failed`, metric OutcomeReportsFailed)."""
         reason = failure_reason(task.error, task.cause)
-        record = self._table.get(task.issue_key)
-        if (
-            record is not None
-            and record.execution_name == task.execution_name
-            and record.state in OUTCOMES_REACHED
-        ):
-            # The outcome stands (fulfilled once is fulfilled); only telling Jira failed.
-            logger.error(
-                "outcome reached but not reported",
-                extra={
-                    "state": record.state.value,
-                    "error": task.error,
-                    "cause": task.cause[:4000],
-                },
+        try:
+            self._table.advance(
+                task.issue_key,
+                task.execution_name,
+                Event.FAILED,
+                self._now(),
+                failure_cause=f"{task.error}: {reason}",
             )
-            count("OutcomeReportsFailed")
-            return {"state": record.state.value, "error": task.error}
+        except TransitionRefused:
+            record = self._table.get_request(task.issue_key, task.execution_name)
+            if record is None:
+                raise
+            return self._outcome_stands(task, record, reason)
         # The full cause, for operators; people get `reason` (no AWS identifiers).
         logger.error("request failed", extra={"error": task.error, "cause": task.cause[:4000]})
-        self._table.update(
-            task.issue_key,
-            task.execution_name,
-            self._now(),
-            state=RequestState.FAILED,
-            failure_cause=f"{task.error}: {reason}",
-        )
         count("RequestsFailed")
-        self._comment_once(task, "failure_comment_at", messages.failed(reason))
+        self._comment_once(task, JiraNotice.FAILURE, messages.failed(reason))
         if self._settings.trigger.failed_status:
             self._move_issue(task.issue_key, self._settings.trigger.failed_status)
         return {"state": RequestState.FAILED.value, "error": task.error}
+
+    def _outcome_stands(
+        self, task: FailureInput, record: RequestRecord, reason: str
+    ) -> dict[str, Any]:
+        problem = f"{task.error}: {reason}"
+        if record.state is RequestState.APPROVED and record.fulfilment_id:
+            # Fulfilled outside, though ReportFulfilment never recorded it: it is FULFILLED.
+            record = self._table.advance(
+                task.issue_key,
+                task.execution_name,
+                Event.FULFILLED,
+                self._now(),
+                reporting=Reporting.FAILED.value,
+                reporting_problem=problem,
+            )
+        elif record.is_terminal:
+            self._table.update(
+                task.issue_key,
+                task.execution_name,
+                self._now(),
+                reporting=Reporting.FAILED.value,
+                reporting_problem=problem,
+            )
+        else:
+            raise TransitionRefused(f"cannot record a failure on a {record.state.value} request")
+        logger.error(
+            "outcome reached but not reported",
+            extra={"state": record.state.value, "error": task.error, "cause": task.cause[:4000]},
+        )
+        count("OutcomeReportsFailed")
+        return {"state": record.state.value, "error": task.error}
 
     # ---- shared ---------------------------------------------------------------------
 
@@ -278,8 +341,8 @@ class WorkflowSteps:
             count("JiraTransitionsUnavailable")
             return False
 
-    def _comment_once(self, task: Any, marker: str, text: str) -> None:
-        """Post at most once per execution and marker, even when the task is retried."""
+    def _comment_once(self, task: Any, marker: JiraNotice, text: str) -> None:
+        """Post at most once per request and notice, even when the task is retried."""
         if not self._table.claim_once(task.issue_key, task.execution_name, marker, self._now()):
             return
         try:

@@ -110,14 +110,25 @@ class LoadTarget:
         return found
 
     def records(self) -> dict[str, dict[str, Any]]:
-        """Every request record, by issue key (a scan: the table holds only this run)."""
+        """Each issue's current request, by issue key (a scan: the table holds only this run).
+
+        An issue's CURRENT item names its current request's item (`REQUEST#<execution>`).
+        """
         dynamodb = self.session.client("dynamodb")
-        records: dict[str, dict[str, Any]] = {}
+        requests: dict[tuple[str, str], dict[str, Any]] = {}
+        current: dict[str, str] = {}
         for page in dynamodb.get_paginator("scan").paginate(TableName=self.info["requests_table"]):
             for item in page["Items"]:
-                if item["sk"]["S"] == "REQUEST":
-                    records[item["pk"]["S"]] = {k: _plain(v) for k, v in item.items()}
-        return records
+                key, sort_key = item["pk"]["S"], item["sk"]["S"]
+                if sort_key == "CURRENT":
+                    current[key] = item["execution_name"]["S"]
+                elif sort_key.startswith("REQUEST#"):
+                    requests[(key, sort_key)] = {k: _plain(v) for k, v in item.items()}
+        return {
+            key: requests[(key, f"REQUEST#{name}")]
+            for key, name in current.items()
+            if (key, f"REQUEST#{name}") in requests
+        }
 
 
 def _plain(value: dict[str, Any]) -> Any:

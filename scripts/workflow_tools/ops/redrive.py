@@ -6,8 +6,11 @@
   run    redrive them (all in the window, one issue's, or named ARNs); --dry-run first
 
 Redrive resumes at the unsuccessful state with the same input and ARN. An execution whose
-error the workflow already handled (RecordFailure ran, Jira was told, it ended in the
-WorkflowFailed state) would only fail again there: resubmit the Jira issue instead.
+error the workflow already handled would only fail again in its final state, so neither is
+redriven: one that ended in WorkflowFailed (RecordFailure ran, Jira was told) is fixed and
+resubmitted; one that ended in ReportingFailed reached its outcome (fulfilled, rejected,
+timed out) and only telling Jira failed: never resubmit it, a resubmission is a new request
+with a new Idempotency-Key and the external system would fulfil it twice.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from workflow_tools.ops.common import (
 
 UNSUCCESSFUL = ("FAILED", "TIMED_OUT", "ABORTED")
 HANDLED_FAILURE_ERROR = "RequestFailed"  # the ASL's WorkflowFailed state: already reported
+REPORTING_FAILED_ERROR = "ReportingFailed"  # the ASL's ReportingFailed state: outcome stands
 REDRIVE_WINDOW = timedelta(days=14)  # AWS keeps executions redrivable this long
 
 
@@ -47,10 +51,18 @@ class FailedExecution:
 
     @property
     def redrivable(self) -> bool:
-        return self.redrive_status == "REDRIVABLE" and self.error != HANDLED_FAILURE_ERROR
+        return self.redrive_status == "REDRIVABLE" and self.error not in (
+            HANDLED_FAILURE_ERROR,
+            REPORTING_FAILED_ERROR,
+        )
 
     @property
     def advice(self) -> str:
+        if self.error == REPORTING_FAILED_ERROR:
+            return (
+                "outcome stands, Jira was not told: see GET /requests/<issue> (reporting), "
+                "tell Jira by hand; never resubmit"
+            )
         if self.error == HANDLED_FAILURE_ERROR:
             return "handled failure: fix the cause, then resubmit the issue in Jira"
         if self.redrive_status != "REDRIVABLE":

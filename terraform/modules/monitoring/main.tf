@@ -79,6 +79,10 @@ locals {
       description = "Approval requests expired without a decision", namespace = var.metrics_namespace, metric = "ApprovalsTimedOut"
       statistic   = "Sum", threshold = var.alarm_thresholds.approvals_timed_out, dimensions = { service = var.service_name }
     }
+    outcome-reports-failed = {
+      description = "Outcomes reached but Jira was not told (the request keeps its outcome; reporting failed)", namespace = var.metrics_namespace, metric = "OutcomeReportsFailed"
+      statistic   = "Sum", threshold = var.alarm_thresholds.outcome_reports_failed, dimensions = { service = var.service_name }
+    }
     api-5xx = {
       description = "API Gateway returned 5xx responses", namespace = "AWS/ApiGateway", metric = "5XXError"
       statistic   = "Sum", threshold = var.alarm_thresholds.api_5xx, dimensions = { ApiName = var.api_name, Stage = var.api_stage }

@@ -64,6 +64,7 @@ variable "alarm_thresholds" {
     executions_timed_out   = number
     executions_throttled   = number
     approvals_timed_out    = number
+    outcome_reports_failed = number
     lambda_errors          = number
     lambda_throttles       = number
     api_5xx                = number

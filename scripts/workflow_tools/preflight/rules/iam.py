@@ -16,7 +16,8 @@ ITEM = "Review IAM role permissions (principle of least privilege)"
 # Actions with no resource-level permissions: AWS documents Resource "*" as the only form.
 STAR_RESOURCE_ACTIONS = frozenset(
     {
-        # task tokens are not resources: the callback and reconciler send them by value
+        # task tokens are not resources: the callback, webhook, reconciler and a retried
+        # approval step send them by value
         "states:SendTaskSuccess",
         "states:SendTaskFailure",
         "states:SendTaskHeartbeat",
