@@ -108,7 +108,10 @@ def test_calls_are_told_apart_by_secret_and_by_token_items(product: Product) -> 
         Grant("secretsmanager:GetSecretValue", "external_api_secret")
     }
     assert Grant("dynamodb:PutItem", "task_tokens") in approval
-    assert status == {Grant("dynamodb:GetItem", "request_records")}
+    assert status == {
+        Grant("dynamodb:GetItem", "request_records"),
+        Grant("dynamodb:Query", "request_records"),  # the earlier requests (history)
+    }
 
 
 def test_the_status_role_cannot_reach_task_tokens() -> None:
