@@ -173,11 +173,12 @@ def test_pending_approval_is_decided_by_the_configured_status_id(
     monkeypatch.setenv("REJECT_STATUS_ID", rejected_id)
     key = workflow.awaiting_approval()
     workflow.jira.drop_next_deliveries(1)
+    workflow.jira.add_to_group(APPROVER_GROUP, "Quiet Quinn")
     workflow.jira.transition(key, "Rejected", actor="Quiet Quinn")
     monkeypatch.setattr(container().executions._client, "send_task_success", lambda **kwargs: {})
 
     assert reconcile()["decided"] == [key]
-    assert workflow.record(key)["state"] == "REJECTED"
+    assert workflow.record(key)["state"] == "REJECTING"  # ReportRejection makes it REJECTED
 
 
 def test_decision_takes_the_last_move_into_the_decided_status(
@@ -433,15 +434,20 @@ def test_stuck_request_whose_execution_already_ended_is_not_reported_restarted(
     workflow: Workflow,
 ) -> None:
     # Its execution ran and was stopped; the record never heard (no ARN, still RECEIVED).
+    key = workflow.jira.create_issue("OPS", "Stopped before it was noted", notify=False)
+    name = f"{key}-d"
     table = container().table
-    table.claim("OPS-9", "OPS-9-d", "d", "webhooks/OPS-9/OPS-9-d.json", "2026-01-01T00:00:00Z")
+    table.claim(key, name, "d", f"webhooks/{key}/{name}.json", "2026-01-01T00:00:00Z")
     arn = workflow.sfn.start_execution(
-        stateMachineArn=workflow.state_machine_arn, name="OPS-9-d", input="{}"
+        stateMachineArn=workflow.state_machine_arn, name=name, input="{}"
     )["executionArn"]
     workflow.sfn.stop_execution(executionArn=arn)
 
     report = reconcile()
 
+    # Closed from its execution's end (the phase before restart_stuck), never restarted.
     assert report["restarted"] == []
-    assert report["errors"] == ["OPS-9: execution OPS-9-d already ended (ABORTED)"]
+    assert report["closed"] == [key]
+    assert report["errors"] == []
+    assert workflow.record(key)["state"] == "FAILED"
     assert len(workflow.executions()) == 1

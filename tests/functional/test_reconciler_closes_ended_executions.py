@@ -21,9 +21,10 @@ def reconcile() -> dict[str, Any]:
 
 def last_touched(workflow: Workflow, key: str, minutes_ago: float) -> None:
     moment = iso(datetime.now(UTC) - timedelta(minutes=minutes_ago))
+    name = workflow.record(key)["execution_name"]
     workflow.dynamodb.update_item(
         TableName=workflow.table,
-        Key={"pk": {"S": key}, "sk": {"S": "REQUEST"}},
+        Key={"pk": {"S": key}, "sk": {"S": f"REQUEST#{name}"}},
         UpdateExpression="SET updated_at = :t",
         ExpressionAttributeValues={":t": {"S": moment}},
     )

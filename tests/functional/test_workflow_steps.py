@@ -438,9 +438,8 @@ def test_a_bot_that_may_not_comment_fails_the_request_once_with_a_clear_reason(
 def test_a_bot_that_may_not_transition_reports_the_outcome_by_comment(
     workflow: Workflow,
 ) -> None:
-    validated(workflow)
-    workflow.jira.transition("OPS-1", "Awaiting Approval")
-    workflow.jira.transition("OPS-1", "Approved")
+    approved(workflow)
+    approved_in_jira(workflow)
     workflow.jira.bot_permissions.discard("TRANSITION_ISSUES")
 
     run(report_outcome, outcome="fulfilled", fulfilmentId="FUL-1")

@@ -29,8 +29,9 @@ class FakeTable:
     # Written by "someone else" just before our conditional close is evaluated.
     write_before_close: RequestRecord | None = None
 
-    def get(self, issue_key: str) -> RequestRecord | None:
-        return self.records.get(issue_key)
+    def get_request(self, issue_key: str, execution_name: str) -> RequestRecord | None:
+        record = self.records.get(issue_key)  # one request per issue is enough here
+        return record if record is not None and record.execution_name == execution_name else None
 
     def close_if_open(
         self, issue_key: str, execution_name: str, state: RequestState, cause: str, now: str
@@ -174,7 +175,7 @@ def test_newer_request_written_between_read_and_close_is_not_touched(
 
     result = finaliser.finalise(ended("ABORTED"))
 
-    assert result.left == "replaced meanwhile"
+    assert result.left == "removed meanwhile"
     assert table.records["OPS-1"].state is RequestState.RECEIVED
     assert jira.comments == []
 

@@ -32,7 +32,7 @@ from jira_workflow.observability import count, logger
 
 
 class FinalisationTable(Protocol):
-    def get(self, issue_key: str) -> RequestRecord | None: ...
+    def get_request(self, issue_key: str, execution_name: str) -> RequestRecord | None: ...
 
     def close_if_open(
         self, issue_key: str, execution_name: str, state: RequestState, cause: str, now: str
@@ -111,9 +111,10 @@ class Finaliser:
         end = ended.end
         if end is None:
             return Finalisation(ended.issue_key, ended.name, left=f"execution {ended.status}")
-        record = self._table.get(ended.issue_key)
-        if record is None or record.execution_name != ended.name:
-            return Finalisation(ended.issue_key, ended.name, left="not the issue's current request")
+        # The execution's own request: a newer one on the issue has an item of its own.
+        record = self._table.get_request(ended.issue_key, ended.name)
+        if record is None:
+            return Finalisation(ended.issue_key, ended.name, left="no request of this execution")
         reason = closing_reason(ended, end)
         closed = False
         if record.state in OPEN_STATES:
@@ -126,9 +127,9 @@ class Finaliser:
                 self._closed(record, ended, state)
                 record = replace(record, state=state, failure_cause=cause)
             else:  # written meanwhile: read what it became
-                reread = self._table.get(ended.issue_key)
-                if reread is None or reread.execution_name != ended.name:
-                    return Finalisation(ended.issue_key, ended.name, left="replaced meanwhile")
+                reread = self._table.get_request(ended.issue_key, ended.name)
+                if reread is None:
+                    return Finalisation(ended.issue_key, ended.name, left="removed meanwhile")
                 record = reread
         if record.state is not RequestState.FAILED:
             # An outcome was reached (fulfilled once is fulfilled): nothing to close or say.
