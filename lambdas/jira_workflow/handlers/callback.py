@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.container import container
 from jira_workflow.domain.errors import BodyTooLarge
 from jira_workflow.domain.requests import ApprovalDecision
-from jira_workflow.handlers.http import json_response, raw_body, register_error_handlers
+from jira_workflow.handlers.http import ApiEvent, HttpAnswer, Route, json_answer, raw_body
 from jira_workflow.models.api import DecisionBody
 from jira_workflow.models.json_body import json_document
 from jira_workflow.models.validation import parse_body
@@ -19,13 +18,11 @@ from jira_workflow.observability import logger, metrics
 
 MAX_CALLBACK_BYTES = 16_384
 
-app = APIGatewayRestResolver()
-register_error_handlers(app)
+ROUTE = Route("POST", "/jira/callback")
 
 
-@app.post("/jira/callback")
-def decide() -> Response[str]:
-    body = _decision_body(raw_body(app.current_event))
+def decide(event: ApiEvent) -> HttpAnswer:
+    body = _decision_body(raw_body(event))
     logger.set_correlation_id(body.issueKey)
     record = container().approvals.decide(
         ApprovalDecision(
@@ -36,7 +33,7 @@ def decide() -> Response[str]:
             source="callback",
         )
     )
-    return json_response(
+    return json_answer(
         200,
         {
             "issueKey": record.issue_key,
@@ -57,4 +54,4 @@ def _decision_body(raw: str | bytes) -> DecisionBody:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with container().deadline.bounded_by(context):
-        return app.resolve(event, context)
+        return ROUTE.resolve(event, decide)
