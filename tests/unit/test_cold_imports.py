@@ -53,6 +53,10 @@ def test_status_imports_neither_pydantic_nor_requests() -> None:
     assert loaded_after_import("status") == set()
 
 
+def test_callback_checks_its_body_without_pydantic() -> None:
+    assert "pydantic" not in loaded_after_import("callback")
+
+
 @pytest.mark.parametrize("handler", ["webhook", "callback", "status"])
 def test_single_route_functions_load_no_resolver_stack(handler: str) -> None:
     # Powertools' event_handler pulls in the AppSync resolvers and asyncio: half an

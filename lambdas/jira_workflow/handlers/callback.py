@@ -13,7 +13,6 @@ from jira_workflow.domain.requests import ApprovalDecision
 from jira_workflow.handlers.http import ApiEvent, HttpAnswer, Route, json_answer, raw_body
 from jira_workflow.models.api import DecisionBody
 from jira_workflow.models.json_body import json_document
-from jira_workflow.models.validation import parse_body
 from jira_workflow.observability import logger, metrics
 
 MAX_CALLBACK_BYTES = 16_384
@@ -47,7 +46,7 @@ def decide(event: ApiEvent) -> HttpAnswer:
 def _decision_body(raw: str | bytes) -> DecisionBody:
     if len(raw) > MAX_CALLBACK_BYTES:
         raise BodyTooLarge(f"body is larger than {MAX_CALLBACK_BYTES} bytes")
-    return parse_body(DecisionBody, json_document(raw, "body is not valid JSON"))
+    return DecisionBody.from_document(json_document(raw, "body is not valid JSON"))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
