@@ -17,6 +17,7 @@ from workflow_tools import lambda_python
 from workflow_tools.bench import coldstart
 
 BASELINE = "boto3"
+DECISION = "{'issueKey': 'OPS-1', 'decision': 'approved', 'actor': 'a'}"
 PROBES: tuple[tuple[str, str], ...] = (
     (BASELINE, "import boto3\nboto3.session.Session()"),
     ("Powertools Logger", "from aws_lambda_powertools import Logger\nLogger(service='b')"),
@@ -34,9 +35,20 @@ PROBES: tuple[tuple[str, str], ...] = (
         "import jira_workflow.handlers.http",
     ),
     (
-        "pydantic v2: BaseModel + the callback's model, one validation",
+        "pydantic v2: BaseModel + a model like the callback's, one validation",
+        "from typing import Literal\n"
+        "from pydantic import BaseModel, ConfigDict, Field\n"
+        "class Body(BaseModel):\n"
+        "    model_config = ConfigDict(extra='forbid', frozen=True)\n"
+        "    issueKey: str = Field(pattern=r'^[A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,17}$')\n"
+        "    decision: Literal['approved', 'rejected']\n"
+        "    actor: str = Field(min_length=1, max_length=256)\n"
+        f"Body.model_validate({DECISION})",
+    ),
+    (
+        "hand-written checks: the callback's body (models/api.py), one validation",
         "from jira_workflow.models.api import DecisionBody\n"
-        "DecisionBody.model_validate({'issueKey': 'OPS-1', 'decision': 'approved', 'actor': 'a'})",
+        f"DecisionBody.from_document({DECISION})",
     ),
     ("requests", "import requests"),
 )
