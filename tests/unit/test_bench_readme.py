@@ -34,3 +34,11 @@ def test_a_readme_without_the_markers_is_an_error(tmp_path: Path) -> None:
 
     with pytest.raises(RuntimeError, match="make bench: start"):
         rewrite_readme(readme, ROWS)
+
+
+def test_recorder_records_sharing_a_line_are_read_back_to_back() -> None:
+    from workflow_tools.bench.stack import json_records
+
+    text = '{"a": 1}\n{"b": 2}{"c": {"d": 3}}\n\n{"e": 4}\n'
+
+    assert json_records(text) == [{"a": 1}, {"b": 2}, {"c": {"d": 3}}, {"e": 4}]

@@ -65,7 +65,21 @@ class Recorder:
         requests.post(f"{self._base}/stop-recording", timeout=30).raise_for_status()
         if not self._file.exists():
             return []
-        return [json.loads(line) for line in self._file.read_text().splitlines() if line]
+        return json_records(self._file.read_text())
+
+
+def json_records(text: str) -> list[dict[str, Any]]:
+    """The recorder's JSON records. moto appends one per line from every request thread
+    without a lock, so two records can share a line: read them back to back instead."""
+    decoder, at = json.JSONDecoder(), 0
+    records: list[dict[str, Any]] = []
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at == len(text):
+            return records
+        record, at = decoder.raw_decode(text, at)
+        records.append(record)
 
 
 def dynamodb_writes(recording: list[dict[str, Any]]) -> int:
