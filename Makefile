@@ -55,4 +55,13 @@ clean: ## Remove build output, caches and the venvs (keeps .local: it holds boot
 
 include $(wildcard mk/*.mk)
 
-test: $(TEST_TIERS) ## Run every test tier (what CI runs)
+# lint runs first and alone: a format slip fails in seconds, and its terraform validate shares
+# a data dir with test-terraform. Then the other tiers run side by side, TEST_JOBS at a time:
+# most of e2e's and load's time is waiting on their own emulators (provider waits, approval
+# timeouts), which the CPU-bound tiers fill. Each tier's output is printed whole when it
+# ends (--output-sync); TEST_JOBS=1 runs them one after another as before.
+TEST_JOBS ?= 4
+test: ## Run every test tier (what CI runs): lint, then the others TEST_JOBS at a time
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory --jobs=$(TEST_JOBS) --output-sync=target \
+	  $(filter-out lint,$(TEST_TIERS))

@@ -17,5 +17,5 @@ local: deps build-host ## Run the local stack until Ctrl-C; prints API URL, API 
 test-emulator: deps ## Emulator tier: each moto patch, the Lambda runner and the API Gateway front
 	$(PY) -m pytest tests/functional/test_emulator_*.py -q
 
-test-e2e: deps build ## End-to-end tier: Terraform applied into the emulator once, every story and failure path
+test-e2e: deps build build-host ## End-to-end tier: Terraform applied into the emulator once, every story and failure path
 	$(PY) -m pytest tests/e2e -q -m e2e

@@ -19,7 +19,7 @@ test-fuzz: deps ## Fuzz tier inside make test (TEST_FUZZ_EXAMPLES cases, default
 load: deps build fuzz ## Fuzz (12,000 cases), then 1,000 webhooks with duplicates, throttling, late retries and signed replays, racing decisions, failing APIs
 	$(PY) -m workflow_tools.load $(LOAD_ARGS)
 
-test-load: deps build ## Small load run inside make test (100 webhooks with late retries and signed replays + a 40-webhook throttling burst, 10 races, 10 failing-API requests)
+test-load: deps build build-host ## Small load run inside make test (100 webhooks with late retries and signed replays + a 40-webhook throttling burst, 10 races, 10 failing-API requests)
 	$(PY) -m pytest tests/load -q -p no:cacheprovider
 
 bench: deps build ## One table: import times, package size, warm latency, throughput, cost per 1,000 requests

@@ -67,14 +67,12 @@ tf-test: tf-validate ## terraform test (mock AWS): guards, IAM, network and stor
 	    -var-file=environments/$$env.tfvars $(TF_TEST_VARS) || exit 1; \
 	done
 
-# Twice: with the variables' defaults (every module's secure baseline) and with prod's values.
+# With the variables' defaults (every module's secure baseline) and with prod's values, then
+# the skip audit; one call, its four scans side by side (run_checkov.py --all).
 # dev/staging/local keep logs for less than a year on purpose, so they are not scanned.
 tf-checkov: $(CHECKOV_STAMP) ## checkov over terraform/ (defaults and prod.tfvars): 0 failed, skips listed, no idle skip
-	@$(PYTHON) tests/terraform/run_checkov.py --checkov $(CHECKOV_VENV)/bin/checkov
-	@$(PYTHON) tests/terraform/run_checkov.py --checkov $(CHECKOV_VENV)/bin/checkov \
-	  --var-file $(TF_ROOT)/environments/prod.tfvars --count-skips-only
-	@$(PYTHON) tests/terraform/run_checkov.py --checkov $(CHECKOV_VENV)/bin/checkov \
-	  --audit-skips --var-file $(TF_ROOT)/environments/prod.tfvars
+	@$(PYTHON) tests/terraform/run_checkov.py --checkov $(CHECKOV_VENV)/bin/checkov --all \
+	  --var-file $(TF_ROOT)/environments/prod.tfvars
 
 tf-build-test: deps ## Unit tests of the package builder and the CLI-config writer
 	$(PY) -m pytest tests/terraform -q

@@ -92,7 +92,6 @@ locals {
     POWERTOOLS_METRICS_NAMESPACE = local.metrics_namespace
     LOG_LEVEL                    = var.log_level
     # The custom domain's base path, which API Gateway leaves in the path the handlers route.
-    API_BASE_PATH = try(coalesce(var.custom_domain.base_path, ""), "")
   }
 
   insights_layer_arn = var.enable_lambda_insights ? lookup(var.lambda_insights_layer_arns, var.aws_region, null) : null

@@ -125,7 +125,9 @@ class CodeHashes:
     and passes that same object to every invocation, so its identity names the upload;
     hashing the 8 MB package on every call was about 15 % of a warm flow's time."""
 
-    def __init__(self, keep: int = 8) -> None:
+    # One entry per function's upload: the stack has a dozen functions, so a smaller cache
+    # evicted one function's hash to make room for another's and rehashed on most calls.
+    def __init__(self, keep: int = 64) -> None:
         self._keep = keep
         # id -> (the bytes, kept alive so the id cannot be reused, and their hash)
         self._by_identity: OrderedDict[int, tuple[bytes, str]] = OrderedDict()

@@ -10,10 +10,12 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 import sys
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -252,6 +254,45 @@ def patch_reuse_asl_task_clients() -> None:
     _patch(boto_client, "boto_client_for", boto_client_for, "reuse_asl_task_clients")
 
 
+# Parallel and Map states keep run state on their parsed components (branch counters, map
+# run records), so only definitions without them share one parsed program.
+_STATEFUL_STATE_TYPES = re.compile(r'"Type"\s*:\s*"(Parallel|Map)"')
+_PARSED_PROGRAMS_KEPT = 32
+
+
+def patch_reuse_parsed_definitions() -> None:
+    """moto's ASL interpreter parses the definition with its ANTLR grammar at the start of
+    every execution: about a tenth of the local stack's time during a warm flow (py-spy).
+    The parsed program of our states keeps no state of its own (each execution's lives in
+    its Environment), so one parse per definition text is shared by every execution."""
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    programs: OrderedDict[str, Any] = OrderedDict()
+    lock = threading.Lock()
+
+    def _get_evaluation_entrypoint(self: ExecutionWorker) -> Any:
+        definition = self._evaluation_details.state_machine_details.definition
+        if _STATEFUL_STATE_TYPES.search(definition):
+            return AmazonStateLanguageParser.parse(definition)[0]
+        with lock:
+            program = programs.get(definition)
+            if program is None:
+                program = AmazonStateLanguageParser.parse(definition)[0]
+                programs[definition] = program
+                if len(programs) > _PARSED_PROGRAMS_KEPT:
+                    programs.popitem(last=False)
+            programs.move_to_end(definition)
+            return program
+
+    _patch(
+        ExecutionWorker,
+        "_get_evaluation_entrypoint",
+        _get_evaluation_entrypoint,
+        "reuse_parsed_definitions",
+    )
+
+
 def _asl_task_client(service: str, region: str, endpoint_url: str | None) -> Any:
     """The client moto 5.2.5's `boto_client_for` builds, with a connection pool sized for
     concurrent executions: one shared client must not drop connections at every burst."""
@@ -478,6 +519,7 @@ def apply_all(runner: InProcessLambdaRunner, faults: FaultPlan) -> list[str]:
         patch_stopped_executions_stay_aborted()
         patch_execution_status_change_events()
         patch_rules_invoke_lambda_targets()
+        patch_reuse_parsed_definitions()
         patch_moto_server_no_delay()
         patch_bucket_policy_sees_tls()
         patch_atomic_dynamodb_writes()

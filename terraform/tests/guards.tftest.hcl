@@ -224,17 +224,6 @@ run "insights_needs_the_layer_of_the_region" {
   expect_failures = [terraform_data.deployment_guard]
 }
 
-run "custom_domain_base_path_reaches_the_functions" {
-  command = apply
-  variables {
-    custom_domain = { domain_name = "jira.example.com", certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/x", base_path = "jira" }
-  }
-  assert {
-    condition     = alltrue([for s in values(module.functions.runtime_settings) : s.environment.API_BASE_PATH == "jira"])
-    error_message = "Every function routes under the custom domain's base path (API_BASE_PATH)."
-  }
-}
-
 run "pager_and_insights_are_wired" {
   command = apply
   variables {

@@ -302,3 +302,68 @@ def test_asl_tasks_share_one_client_per_service_and_region(asl_client_patch: Any
     assert build(region="eu-west-1", service="lambda") is not clients[0]
     assert build(region="us-east-1", service="sqs") is not clients[0]
     assert moto_patches.APPLIED == ["reuse_asl_task_clients"]
+
+
+@pytest.fixture
+def parsed_definitions_patch(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """patch_reuse_parsed_definitions applied here, undone after; yields each real parse."""
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    parses: list[str] = []
+    real_parse = AmazonStateLanguageParser.parse
+
+    def counted(definition: str) -> Any:
+        parses.append(definition)
+        return real_parse(definition)
+
+    monkeypatch.setattr(moto_patches, "APPLIED", [])
+    monkeypatch.setattr(AmazonStateLanguageParser, "parse", staticmethod(counted))
+    monkeypatch.setattr(
+        ExecutionWorker, "_get_evaluation_entrypoint", ExecutionWorker._get_evaluation_entrypoint
+    )
+    monkeypatch.setattr(ExecutionWorker, "_get_evaluation_entrypoint_moto", None, raising=False)
+    moto_patches.patch_reuse_parsed_definitions()
+    yield parses
+
+
+def _worker_for(definition: str) -> Any:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    worker = object.__new__(ExecutionWorker)
+    details = type("Details", (), {"definition": definition})()
+    evaluation = type("Eval", (), {"state_machine_details": details})()
+    setattr(worker, "_evaluation_details", evaluation)  # noqa: B010 - Final in moto's class
+    return worker
+
+
+def test_each_definition_is_parsed_once_for_every_execution(
+    parsed_definitions_patch: list[str],
+) -> None:
+    pass_then_end = json.dumps(
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Succeed"}}}
+    )
+    other = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}})
+
+    programs = [_worker_for(pass_then_end)._get_evaluation_entrypoint() for _ in range(3)]
+    third = _worker_for(other)._get_evaluation_entrypoint()
+
+    assert all(p is programs[0] for p in programs)
+    assert third is not programs[0]
+    assert parsed_definitions_patch == [pass_then_end, other]
+    assert moto_patches.APPLIED == ["reuse_parsed_definitions"]
+
+
+def test_definitions_with_parallel_or_map_states_are_parsed_per_execution(
+    parsed_definitions_patch: list[str],
+) -> None:
+    branch = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    parallel = json.dumps(
+        {"StartAt": "A", "States": {"A": {"Type": "Parallel", "Branches": [branch], "End": True}}}
+    )
+
+    first = _worker_for(parallel)._get_evaluation_entrypoint()
+    second = _worker_for(parallel)._get_evaluation_entrypoint()
+
+    assert first is not second
+    assert parsed_definitions_patch == [parallel, parallel]

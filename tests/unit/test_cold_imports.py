@@ -25,7 +25,7 @@ HANDLERS = (
     "record_failure",
     "finalise_execution",
 )
-HEAVY = ("aws_xray_sdk", "pydantic", "requests")
+HEAVY = ("aws_xray_sdk", "pydantic", "requests", "aws_lambda_powertools.event_handler", "asyncio")
 
 
 def loaded_after_import(handler: str) -> set[str]:
@@ -52,6 +52,17 @@ def test_no_function_loads_the_xray_sdk(handler: str) -> None:
 
 def test_status_imports_neither_pydantic_nor_requests() -> None:
     assert loaded_after_import("status") == set()
+
+
+def test_callback_checks_its_body_without_pydantic() -> None:
+    assert "pydantic" not in loaded_after_import("callback")
+
+
+@pytest.mark.parametrize("handler", ["webhook", "callback", "status"])
+def test_single_route_functions_load_no_resolver_stack(handler: str) -> None:
+    # Powertools' event_handler pulls in the AppSync resolvers and asyncio: half an
+    # `import boto3` at every cold start for routing that API Gateway already did.
+    assert not {"aws_lambda_powertools.event_handler", "asyncio"} & loaded_after_import(handler)
 
 
 @pytest.mark.parametrize("handler", ["webhook", "callback"])

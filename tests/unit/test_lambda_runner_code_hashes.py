@@ -84,3 +84,17 @@ def test_two_invocations_of_one_upload_hash_the_zip_once(
     store.ensure_importable(code, "hash_probe_fns.handler")
 
     assert hash_calls == [code]
+
+
+def test_a_stack_of_functions_invoked_in_turn_hashes_each_upload_once(
+    hash_calls: list[bytes],
+) -> None:
+    # The local stack uploads one zip per function (a dozen, plus the mock API's).
+    hashes = CodeHashes()
+    uploads = [_zip_of_package("probe", f"A = {n}") for n in range(13)]
+
+    for _ in range(3):
+        for code in uploads:
+            hashes.of(code)
+
+    assert hash_calls == uploads

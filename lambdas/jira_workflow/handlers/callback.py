@@ -10,34 +10,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.container import container
 from jira_workflow.domain.errors import BodyTooLarge, CallerNotAllowed
 from jira_workflow.domain.requests import ApprovalDecision
-from jira_workflow.handlers.http import (
-    api_resolver,
-    json_response,
-    raw_body,
-    register_error_handlers,
-)
+from jira_workflow.handlers.http import ApiEvent, HttpAnswer, Route, json_answer, raw_body
 from jira_workflow.models.api import DecisionBody
 from jira_workflow.models.json_body import json_document
-from jira_workflow.models.validation import parse_body
 from jira_workflow.observability import logger, metrics
 
 MAX_CALLBACK_BYTES = 16_384
 
-app = api_resolver()
-register_error_handlers(app)
+ROUTE = Route("POST", "/jira/callback")
 
 
-@app.post("/jira/callback")
-def decide() -> Response[str]:
-    caller = _authenticated_decider()
-    body = _decision_body(raw_body(app.current_event))
+def decide(event: ApiEvent) -> HttpAnswer:
+    caller = _authenticated_decider(event)
+    body = _decision_body(raw_body(event))
     logger.set_correlation_id(body.issueKey)
     record = container().approvals.decide(
         ApprovalDecision(
@@ -48,7 +39,7 @@ def decide() -> Response[str]:
             source="callback",
         )
     )
-    return json_response(
+    return json_answer(
         200,
         {
             "issueKey": record.issue_key,
@@ -60,10 +51,10 @@ def decide() -> Response[str]:
     )
 
 
-def _authenticated_decider() -> str:
+def _authenticated_decider(event: ApiEvent) -> str:
     """The name of the caller's API key; CallerNotAllowed unless it is a decide key."""
-    identity = app.current_event.request_context.identity
-    name = container().settings.decision_key_name(identity.api_key_id)
+    identity = (event.get("requestContext") or {}).get("identity") or {}
+    name = container().settings.decision_key_name(identity.get("apiKeyId"))
     if name is None:
         raise CallerNotAllowed("this API key may read requests but not decide them")
     return name
@@ -79,11 +70,11 @@ def decision_comment(note: str, comment: str) -> str:
 def _decision_body(raw: str | bytes) -> DecisionBody:
     if len(raw) > MAX_CALLBACK_BYTES:
         raise BodyTooLarge(f"body is larger than {MAX_CALLBACK_BYTES} bytes")
-    return parse_body(DecisionBody, json_document(raw, "body is not valid JSON"))
+    return DecisionBody.from_document(json_document(raw, "body is not valid JSON"))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with container().deadline.bounded_by(context):
-        return app.resolve(event, context)
+        return ROUTE.resolve(event, decide)

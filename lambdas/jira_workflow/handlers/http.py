@@ -1,15 +1,19 @@
-"""The one mapping from workflow errors to HTTP answers, shared by every API function."""
+"""The one mapping from workflow errors to HTTP answers, and the one-route adapter every API
+function uses in place of a router.
+
+API Gateway sends each API function exactly one route, so a multi-route resolver buys
+nothing here; Powertools' `event_handler` cost about half an `import boto3` at every cold
+start (it imports the AppSync resolvers and asyncio). `make bench` prints both figures.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-import os
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from jira_workflow.domain.errors import (
     ApprovalAlreadyDecided,
@@ -25,25 +29,6 @@ from jira_workflow.domain.errors import (
 )
 from jira_workflow.observability import logger
 
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-
-# A custom domain's base path mapping (e.g. /jira) stays in the event's path; the routes do not
-# carry it. Terraform sets it from custom_domain.base_path, empty when there is none.
-API_BASE_PATH_VARIABLE = "API_BASE_PATH"
-
-
-def base_path_prefixes(environ: Mapping[str, str]) -> list[str]:
-    base_path = environ.get(API_BASE_PATH_VARIABLE, "").strip("/")
-    return [f"/{base_path}"] if base_path else []
-
-
-def api_resolver(environ: Mapping[str, str] | None = None) -> APIGatewayRestResolver:
-    """The API functions' router: routes answer under the custom domain's base path too."""
-    env = os.environ if environ is None else environ
-    return APIGatewayRestResolver(strip_prefixes=list(base_path_prefixes(env)) or None)
-
-
 STATUS_BY_ERROR: tuple[tuple[type[WorkflowError], int], ...] = (
     (BadSignature, 401),
     (MalformedBody, 400),
@@ -57,40 +42,91 @@ STATUS_BY_ERROR: tuple[tuple[type[WorkflowError], int], ...] = (
 )
 RETRY_AFTER_SECONDS = "5"
 
+ApiEvent = Mapping[str, Any]
+ProxyResult = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    """A JSON answer, turned into API Gateway's REST proxy result at the edge."""
+
+    status_code: int
+    body: str
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+    def proxy_result(self) -> ProxyResult:
+        return {
+            "statusCode": self.status_code,
+            "headers": {"Content-Type": self.content_type, **self.headers},
+            "body": self.body,
+            "isBase64Encoded": False,
+        }
+
+
+@dataclass(frozen=True)
+class Route:
+    """The one route API Gateway sends to a function (method and resource, as in Terraform)."""
+
+    method: str
+    resource: str
+
+    def resolve(self, event: ApiEvent, answer: Callable[[ApiEvent], HttpAnswer]) -> ProxyResult:
+        """`answer(event)` as a proxy result; workflow errors become their status, anything
+        else a 500 without internals."""
+        try:
+            if (event.get("httpMethod"), event.get("resource")) != (self.method, self.resource):
+                return json_response(404, {"error": "NotFound", "reason": "no such route"})
+            return answer(event).proxy_result()
+        except WorkflowError as exc:
+            if status_for(exc) >= 500:
+                logger.warning("request failed", extra={"error": type(exc).__name__})
+            return error_response(exc).proxy_result()
+        except Exception:
+            # Logged with its traceback for us; the caller gets no internals.
+            logger.exception("unhandled error")
+            return json_response(500, {"error": "InternalError", "reason": "internal error"})
+
+
+def json_answer(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> HttpAnswer:
+    return HttpAnswer(status, json.dumps(body), headers or {})
+
 
 def json_response(
     status: int, body: dict[str, Any], headers: dict[str, str] | None = None
-) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type="application/json",
-        body=json.dumps(body),
-        headers=headers or {},
-    )
+) -> ProxyResult:
+    return json_answer(status, body, headers).proxy_result()
 
 
-def raw_body(event: APIGatewayProxyEvent) -> bytes:
-    """The body's bytes as the sender sent (and signed) them.
-
-    API Gateway base64-encodes a body that is not UTF-8 text; Powertools' `decoded_body`
-    then raises decoding it back to str (a 500), so the bytes are taken before that.
-    """
-    body = event.body or ""
-    if not event.is_base64_encoded:
-        return body.encode("utf-8", errors="surrogateescape")
+def raw_body(event: ApiEvent) -> bytes:
+    """The body's bytes as the sender sent (and signed) them; API Gateway base64-encodes a
+    body that is not UTF-8 text."""
+    body = event.get("body") or ""
+    if not event.get("isBase64Encoded"):
+        return str(body).encode("utf-8", errors="surrogateescape")
     try:
         return base64.b64decode(body)
-    except binascii.Error:
+    except (binascii.Error, ValueError):
         raise MalformedBody("body is not valid base64") from None
 
 
-def error_response(exc: WorkflowError) -> Response[str]:
+def request_headers(event: ApiEvent) -> dict[str, str]:
+    return dict(event.get("headers") or {})
+
+
+def path_parameter(event: ApiEvent, name: str) -> str:
+    return str((event.get("pathParameters") or {}).get(name) or "")
+
+
+def error_response(exc: WorkflowError) -> HttpAnswer:
     status = status_for(exc)
     body: dict[str, Any] = {"error": type(exc).__name__, "reason": str(exc)}
     if isinstance(exc, ApprovalAlreadyDecided):
         body.update(decision=exc.decision, actor=exc.actor)
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
-    return json_response(status, body, headers)
+    return json_answer(status, body, headers)
 
 
 def status_for(exc: WorkflowError) -> int:
@@ -98,21 +134,3 @@ def status_for(exc: WorkflowError) -> int:
         if isinstance(exc, error_type):
             return status
     return 500
-
-
-def register_error_handlers(app: APIGatewayRestResolver) -> None:
-    @app.exception_handler(WorkflowError)
-    def _workflow_error(exc: WorkflowError) -> Response[str]:
-        if status_for(exc) >= 500:
-            logger.warning("request failed", extra={"error": type(exc).__name__})
-        return error_response(exc)
-
-    @app.exception_handler(Exception)
-    def _unexpected(exc: Exception) -> Response[str]:
-        # Logged with its traceback for us; the caller gets no internals.
-        logger.exception("unhandled error")
-        return json_response(500, {"error": "InternalError", "reason": "internal error"})
-
-    @app.not_found
-    def _not_found(exc: Exception) -> Response[str]:
-        return json_response(404, {"error": "NotFound", "reason": "no such route"})

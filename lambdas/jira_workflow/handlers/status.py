@@ -5,22 +5,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.container import container
 from jira_workflow.domain.errors import MalformedBody, RequestNotFound
 from jira_workflow.domain.requests import ISSUE_KEY_PATTERN, RequestRecord
-from jira_workflow.handlers.http import api_resolver, json_response, register_error_handlers
+from jira_workflow.handlers.http import ApiEvent, HttpAnswer, Route, json_answer, path_parameter
 from jira_workflow.observability import logger, metrics
 
-app = api_resolver()
-register_error_handlers(app)
+ROUTE = Route("GET", "/requests/{issueKey}")
 
 
-@app.get("/requests/<issue_key>")
-def request_status(issue_key: str) -> Response[str]:
+def request_status(event: ApiEvent) -> HttpAnswer:
+    issue_key = path_parameter(event, "issueKey")
     if not re.fullmatch(ISSUE_KEY_PATTERN, issue_key):
         raise MalformedBody("issueKey: must look like PROJ-123")
     logger.set_correlation_id(issue_key)
@@ -29,7 +27,7 @@ def request_status(issue_key: str) -> Response[str]:
     if record is None:
         raise RequestNotFound(f"no request is recorded for {issue_key}")
     earlier = [r for r in table.history(issue_key) if r.execution_name != record.execution_name]
-    return json_response(200, status_document(record, earlier))
+    return json_answer(200, status_document(record, earlier))
 
 
 def status_document(
@@ -82,4 +80,4 @@ def request_document(record: RequestRecord) -> dict[str, Any]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return ROUTE.resolve(event, request_status)

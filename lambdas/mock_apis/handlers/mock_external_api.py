@@ -10,8 +10,8 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jira_workflow.domain.errors import MalformedBody
-from jira_workflow.handlers.http import json_response, raw_body, register_error_handlers
+from jira_workflow.domain.errors import MalformedBody, WorkflowError
+from jira_workflow.handlers.http import HttpAnswer, error_response, json_answer, raw_body
 from jira_workflow.models.json_body import json_document
 from jira_workflow.observability import logger
 from mock_apis.errors import MissingCredentials, MockApiError
@@ -25,8 +25,38 @@ from mock_apis.services.mock_external_api import (
 
 STATUS_BY_ERROR: tuple[tuple[type[MockApiError], int], ...] = ((MissingCredentials, 401),)
 
+# The mock serves several routes, so it keeps Powertools' resolver (it is dev-only and not
+# timed); errors still get the product's one mapping to HTTP answers.
 app = APIGatewayRestResolver()
-register_error_handlers(app)
+
+
+def json_response(status: int, body: dict[str, Any]) -> Response[str]:
+    return _powertools_response(json_answer(status, body))
+
+
+def _powertools_response(answer: HttpAnswer) -> Response[str]:
+    return Response(
+        status_code=answer.status_code,
+        content_type=answer.content_type,
+        body=answer.body,
+        headers=answer.headers,
+    )
+
+
+@app.exception_handler(WorkflowError)
+def _workflow_error(exc: WorkflowError) -> Response[str]:
+    return _powertools_response(error_response(exc))
+
+
+@app.exception_handler(Exception)
+def _unexpected(exc: Exception) -> Response[str]:
+    logger.exception("unhandled error")
+    return json_response(500, {"error": "InternalError", "reason": "internal error"})
+
+
+@app.not_found
+def _not_found(exc: Exception) -> Response[str]:
+    return json_response(404, {"error": "NotFound", "reason": "no such route"})
 
 
 @app.exception_handler(MockApiError)
@@ -84,7 +114,7 @@ def _require_bearer() -> None:
 def _json_body() -> dict[str, Any]:
     # The shared parser: whatever a sender gets wrong (bad UTF-8, huge numbers, deep
     # nesting, lone surrogates) is a 400 with a reason, not a 500. No body means {}.
-    body = json_document(raw_body(app.current_event) or b"{}", "body is not valid JSON")
+    body = json_document(raw_body(app.current_event.raw_event) or b"{}", "body is not valid JSON")
     if not isinstance(body, dict):
         raise MalformedBody("body must be a JSON object")
     return body

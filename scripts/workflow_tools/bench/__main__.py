@@ -15,6 +15,7 @@ Examples:
   python -m workflow_tools.bench                 # everything (starts the local stack, ~3 min)
   python -m workflow_tools.bench --no-stack      # imports and package size only
   python -m workflow_tools.bench --json out.json
+  python -m workflow_tools.bench --readme README.md   # also rewrite its figures block
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from workflow_tools import REPO_ROOT
-from workflow_tools.bench import coldstart, package
+from workflow_tools.bench import coldstart, dependencies, package
 from workflow_tools.bench import stack as stack_figures
 from workflow_tools.bench.cost import PathCounts
 
 COLD_START_GOAL = 1.3  # API functions; issue 15
 APPLY_GOAL_SECONDS = 30.0
+README_START = "<!-- make bench: start -->"
+README_END = "<!-- make bench: end -->"
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--no-stack", action="store_true", help="skip the local-stack figures")
     parser.add_argument("--json", type=Path, help="also write the rows and counts as JSON")
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        help=f"also replace the table between {README_START!r} and {README_END!r} in this file",
+    )
     parser.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".local" / "bench")
     parser.add_argument("--terraform-dir", type=Path, help="root module (default: the repo's)")
     return parser.parse_args(argv)
@@ -90,6 +98,17 @@ def cold_start_rows(runs: int, work_dir: Path) -> list[Row]:
                 f"{c.ratio:.2f}x",
                 f"<= {COLD_START_GOAL}x",
                 c.ratio <= COLD_START_GOAL,
+            )
+        )
+    for d in dependencies.measure(zip_path, work_dir, runs, progress):
+        rows.append(
+            Row(
+                f"import {d.name}",
+                f"{d.ms:.0f} ms",
+                f"import boto3 {d.baseline_ms:.0f} ms",
+                f"{d.ratio:.2f}x",
+                "alone, fresh 3.13",
+                None,
             )
         )
     return rows
@@ -219,6 +238,27 @@ def render(rows: list[Row]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def markdown(rows: list[Row]) -> str:
+    header = ["figure", "value", "baseline (same run)", "ratio", "goal / note", ""]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [cell.replace("|", "\\|") for cell in row.cells()]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def rewrite_readme(path: Path, rows: list[Row]) -> None:
+    """Replace the block between the markers with this run's table, dated."""
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise RuntimeError(f"{path} has no {README_START} ... {README_END} block")
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    note = f"_`make bench`, {stamp}, {os.cpu_count()} cores._"
+    block = f"{README_START}\n{note}\n\n{markdown(rows)}\n"
+    path.write_text(text[:start] + block + text[end:], encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     rows: list[Row] = []
@@ -235,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(render(rows), flush=True)
+    if args.readme:
+        rewrite_readme(args.readme, rows)
     if args.json:
         document: dict[str, Any] = {
             "rows": [asdict(r) for r in rows],

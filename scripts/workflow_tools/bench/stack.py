@@ -65,7 +65,21 @@ class Recorder:
         requests.post(f"{self._base}/stop-recording", timeout=30).raise_for_status()
         if not self._file.exists():
             return []
-        return [json.loads(line) for line in self._file.read_text().splitlines() if line]
+        return json_records(self._file.read_text())
+
+
+def json_records(text: str) -> list[dict[str, Any]]:
+    """The recorder's JSON records. moto appends one per line from every request thread
+    without a lock, so two records can share a line: read them back to back instead."""
+    decoder, at = json.JSONDecoder(), 0
+    records: list[dict[str, Any]] = []
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at == len(text):
+            return records
+        record, at = decoder.raw_decode(text, at)
+        records.append(record)
 
 
 def dynamodb_writes(recording: list[dict[str, Any]]) -> int:
@@ -169,17 +183,30 @@ def start(target: LoadTarget, key: str) -> str:
 
 
 def warm_run(target: LoadTarget, timeout: float) -> Warm:
-    """Webhook → awaiting approval → callback decision → execution SUCCEEDED."""
+    """Webhook → awaiting approval → callback decision → execution SUCCEEDED.
+
+    Each leg ends at the emulator's own timestamp (the approval task's TaskSubmitted event,
+    written when its function has stored the token; the execution's stopDate), not when a
+    poll noticed it, so the bench's polling interval is in neither figure."""
     key = create_request(target.jira, "Bench request", HIGH_RISK)
-    started = time.perf_counter()
+    started = time.time()
     arn = start(target, key)
     wait_for(lambda: state_of(target, key) == "AWAITING_APPROVAL", timeout, f"{key} awaiting")
-    awaiting = time.perf_counter()
+    decided = time.time()
     target.send_decision(key, "approved", "Bench Approver")
     end = wait_for(lambda: execution_end(target, arn), timeout, f"{key} finished")
     if end["status"] != "SUCCEEDED":
         raise RuntimeError(f"{key} ended {end['status']}")
-    return Warm(awaiting - started, time.perf_counter() - awaiting)
+    submitted = approval_submitted_at(execution_history(target, arn))
+    return Warm(submitted - started, end["stopDate"].timestamp() - decided)
+
+
+def approval_submitted_at(history: list[dict[str, Any]]) -> float:
+    """When the callback task (the approval request) was submitted: the first TaskSubmitted."""
+    for event in history:
+        if event["type"] == "TaskSubmitted":
+            return float(event["timestamp"].timestamp())
+    raise RuntimeError("the execution has no TaskSubmitted event (no approval was requested)")
 
 
 def throughput(target: LoadTarget, count: int, concurrency: int) -> tuple[float, float]:
@@ -246,9 +273,7 @@ def count_path(
     target.jira.wait_for_deliveries(timeout=30)  # Jira's own webhooks for our transitions
     recording = for_issue(recorder.stop(), key)
     s3_writes, s3_reads = s3_requests(recording)
-    history = target.session.client("stepfunctions").get_execution_history(
-        executionArn=arn, maxResults=1000
-    )["events"]
+    history = execution_history(target, arn)
     echoes = [d for d in target.jira.deliveries if d.issue_key == key]
     api_requests = len(api_seconds) + len(echoes)
     task_seconds = task_durations(history)
@@ -269,6 +294,13 @@ def count_path(
         s3_writes=s3_writes,
         s3_reads=s3_reads,
     )
+
+
+def execution_history(target: LoadTarget, arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = target.session.client("stepfunctions").get_execution_history(
+        executionArn=arn, maxResults=1000
+    )["events"]
+    return events
 
 
 def state_transitions(history: list[dict[str, Any]]) -> int:
