@@ -34,8 +34,7 @@ def test_a_valid_body_becomes_a_typed_decision() -> None:
         ({**VALID, "issueKey": SECRET}, "issueKey: must look like PROJ-123"),
         ({**VALID, "issueKey": 12}, "issueKey: must be a string"),
         ({**VALID, "decision": SECRET}, "decision: must be one of approved, rejected"),
-        ({**VALID, "actor": ""}, "actor: must be 1 to 256 characters"),
-        ({**VALID, "actor": "x" * 257}, "actor: must be 1 to 256 characters"),
+        ({**VALID, "actor": "x" * 257}, "actor: must be 0 to 256 characters"),
         ({**VALID, "comment": "x" * 4001}, "comment: must be 0 to 4000 characters"),
         ({**VALID, "comment": None}, "comment: field required"),
         ({**VALID, "extra": SECRET}, "extra: not a field of this body"),
@@ -63,3 +62,10 @@ def test_an_unknown_fields_name_is_cut_short() -> None:
     problems = problems_of({**VALID, "y" * 500: 1})
 
     assert problems == "y" * 64 + ": not a field of this body"
+
+
+def test_actor_is_an_optional_note() -> None:
+    # The recorded actor is the API key's name; the body's actor is free text, if any.
+    body = DecisionBody.from_document({"issueKey": "OPS-12", "decision": "rejected"})
+
+    assert (body.actor, body.comment) == ("", "")
