@@ -3,6 +3,8 @@ each should have: a request that runs (none fails validation), or an answer nami
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -22,7 +24,8 @@ def test_jira_cloud_payload_reaches_its_expected_outcome(
     key = stack.jira.create_issue(
         "OPS", f"[fixture] {name}", status="Submitted", description="", notify=False
     )
-    body = for_issue(name, key, stack.jira.issue(key).id)
+    # Sent now: the stack's clock is real, and a months-old timestamp is a stale delivery.
+    body = for_issue(name, key, stack.jira.issue(key).id, sent_at_ms=int(time.time() * 1000))
 
     response = requests.post(
         stack.info["webhook_url"],

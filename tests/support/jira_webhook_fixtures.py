@@ -40,9 +40,13 @@ def fixture(name: str) -> dict[str, Any]:
     return payload
 
 
-def for_issue(name: str, issue_key: str, issue_id: str) -> bytes:
-    """The fixture's body about another issue: only its key and id change."""
+def for_issue(name: str, issue_key: str, issue_id: str, sent_at_ms: int | None = None) -> bytes:
+    """The fixture's body about another issue: only its key and id change, and, with
+    `sent_at_ms`, the moment Jira sent it (a captured body is months old, and the webhook
+    refuses deliveries older than its freshness window, as it should a replay)."""
     payload = fixture(name)
     old_key = payload["issue"]["key"]
     payload["issue"]["key"], payload["issue"]["id"] = issue_key, issue_id
+    if sent_at_ms is not None:
+        payload["timestamp"] = sent_at_ms
     return json.dumps(payload).replace(f"/{old_key}/", f"/{issue_key}/").encode()
