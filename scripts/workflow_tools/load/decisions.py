@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from local_cloud.fake_jira.model import DEFAULT_APPROVER_GROUP
 from workflow_tools.load.deliveries import JIRA_RETRIED
 from workflow_tools.load.report import PhaseResult
 from workflow_tools.load.target import (
@@ -131,6 +132,9 @@ def run(
     progress(f"preparing {count} requests awaiting approval")
     keys = awaiting_requests(target, count, timeout, progress)
     racers = racers_for(keys, per_issue, rng)
+    # Status changes decide only when an approver makes them: the racers moving issues are.
+    for name in {r.actor for r in racers if r.endpoint == "webhook"}:
+        target.jira.add_to_group(DEFAULT_APPROVER_GROUP, name)
     progress(f"racing {len(racers)} decisions, {concurrency} in flight")
     started = time.monotonic()
     with ThreadPoolExecutor(concurrency) as pool:
@@ -163,11 +167,12 @@ def check(
             result.problem(f"{key}: {len(winners)} winning decisions")
             continue
         winner = winners[0].racer
+        actor = recorded_actor(winners[0])
         counts["decisions recorded"] += 1
         for loser in (a for a in mine if not a.won):
-            check_loser(key, winner, loser, counts, result)
+            check_loser(key, winner.decision, actor, loser, counts, result)
         record = records.get(key, {})
-        if (record.get("decision"), record.get("actor")) != (winner.decision, winner.actor):
+        if (record.get("decision"), record.get("actor")) != (winner.decision, actor):
             result.problem(f"{key}: record says {record.get('decision')} by {record.get('actor')}")
         if final.get(key) != OUTCOME_FOR[winner.decision]:
             result.problem(
@@ -180,8 +185,16 @@ def check(
     counts.setdefault("double effects", 0)
 
 
+def recorded_actor(winner: RaceAnswer) -> str:
+    """Who the record must name: the decide key's name for a callback (the authenticated
+    caller, which its answer states), the mover for a status change."""
+    if winner.racer.endpoint == "callback":
+        return str(winner.answer.body.get("actor", ""))
+    return winner.racer.actor
+
+
 def check_loser(
-    key: str, winner: Racer, loser: RaceAnswer, counts: Any, result: PhaseResult
+    key: str, decision: str, actor: str, loser: RaceAnswer, counts: Any, result: PhaseResult
 ) -> None:
     """Callback losers get 409 naming the winner; Jira's status changes get 200 + reason
     (Jira would retry a 409 forever)."""
@@ -189,12 +202,12 @@ def check_loser(
     if loser.racer.endpoint == "callback":
         counts["losers told 409"] += loser.answer.status == 409
         if loser.answer.status != 409 or (body.get("decision"), body.get("actor")) != (
-            winner.decision,
-            winner.actor,
+            decision,
+            actor,
         ):
             result.problem(f"{key}: callback loser got {loser.answer.status} {body}")
         return
     counts["losers told 200 + reason"] += loser.answer.status == 200
     reason = str(body.get("ignored", ""))
-    if loser.answer.status != 200 or f"{winner.decision} by {winner.actor}" not in reason:
+    if loser.answer.status != 200 or f"{decision} by {actor}" not in reason:
         result.problem(f"{key}: webhook loser got {loser.answer.status} {body}")
