@@ -79,7 +79,7 @@ def test_a_captured_status_item_named_with_a_capital_is_read_by_its_field_id(nam
     [item] = [i for i in payload["changelog"]["items"] if i["fieldId"] == "status"]
     assert item["field"] == "Status"
 
-    change = JiraWebhook.model_validate(payload).issue_change()
+    change = JiraWebhook.from_document(payload).issue_change()
 
     assert (change.new_status, change.new_status_id) == (item["toString"], item["to"])
 

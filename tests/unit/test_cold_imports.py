@@ -28,10 +28,12 @@ HANDLERS = (
 HEAVY = ("aws_xray_sdk", "pydantic", "requests", "aws_lambda_powertools.event_handler", "asyncio")
 
 
-def loaded_after_import(handler: str) -> set[str]:
+def loaded_after_import(handler: str, *first_call: str) -> set[str]:
+    """`first_call`: modules the function imports on its first invocation (the container's)."""
+    modules = [f"jira_workflow.handlers.{handler}", *first_call]
     script = (
         "import importlib, json, sys\n"
-        f"importlib.import_module('jira_workflow.handlers.{handler}')\n"
+        f"for module in {modules!r}: importlib.import_module(module)\n"
         f"print(json.dumps(sorted(set(sys.modules) & set({list(HEAVY)!r}))))\n"
     )
     result = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
@@ -56,6 +58,10 @@ def test_status_imports_neither_pydantic_nor_requests() -> None:
 
 def test_callback_checks_its_body_without_pydantic() -> None:
     assert "pydantic" not in loaded_after_import("callback")
+
+
+def test_webhook_checks_jiras_payload_without_pydantic() -> None:
+    assert "pydantic" not in loaded_after_import("webhook", "jira_workflow.services.intake")
 
 
 @pytest.mark.parametrize("handler", ["webhook", "callback", "status"])

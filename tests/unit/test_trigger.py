@@ -56,7 +56,7 @@ def webhook(raw: bytes, **changes: Any) -> IssueChange:
             del node[last]
         else:
             node[last] = value
-    return JiraWebhook.model_validate(document).issue_change()
+    return JiraWebhook.from_document(document).issue_change()
 
 
 # ---- created --------------------------------------------------------------------------

@@ -30,7 +30,6 @@ from jira_workflow.domain.requests import RequestState
 from jira_workflow.domain.signature import verify_signature
 from jira_workflow.models.jira_webhook import JiraWebhook, WebhookEvent
 from jira_workflow.models.json_body import json_document
-from jira_workflow.models.validation import parse_body
 from jira_workflow.observability import count, logger
 from jira_workflow.services.approvals import Approvals
 from jira_workflow.services.approvers import ApproverCheck
@@ -89,10 +88,10 @@ class Intake:
         verify_signature(body, lower.get(SIGNATURE_HEADER), self._webhook_secrets())
         delivery_id = _delivery_id(lower)
         document = _json_object(body)
-        event = parse_body(WebhookEvent, document)
+        event = WebhookEvent.from_document(document)
         if event.webhook_event not in (trigger.ISSUE_CREATED, trigger.ISSUE_UPDATED):
             return _ignored(f"event {event.webhook_event} is not handled")
-        webhook = parse_body(JiraWebhook, document)
+        webhook = JiraWebhook.from_document(document)
         logger.append_keys(issue_key=webhook.issue.key)
         action = trigger.classify(webhook.issue_change(), self._rule)
         if isinstance(action, trigger.Ignore):
