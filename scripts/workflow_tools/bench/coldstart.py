@@ -124,8 +124,17 @@ class ColdStart:
         return self.ms / self.baseline_ms
 
 
+# The callback decides only for a decide key: API Gateway names the caller's key by its id.
+DECIDE_KEY_ID, DECIDE_KEY_NAME = "benchdecidekey", "bench-decide"
+
+
 def api_event(
-    method: str, path: str, resource: str, body: str | None, headers: dict[str, str]
+    method: str,
+    path: str,
+    resource: str,
+    body: str | None,
+    headers: dict[str, str],
+    api_key_id: str | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST proxy event (v1), as the functions receive it."""
     return {
@@ -146,7 +155,7 @@ def api_event(
             "resourcePath": resource,
             "httpMethod": method,
             "path": f"/bench{path}",
-            "identity": {"sourceIp": "127.0.0.1"},
+            "identity": {"sourceIp": "127.0.0.1", "apiKeyId": api_key_id},
         },
     }
 
@@ -187,8 +196,10 @@ def cases(secret_arn: str) -> list[Case]:
         Case(
             "callback",  # the request is running, not awaiting approval: 404 after the write
             "jira_workflow.handlers.callback",
-            api_event("POST", "/jira/callback", "/jira/callback", decision, json_headers),
-            table,
+            api_event(
+                "POST", "/jira/callback", "/jira/callback", decision, json_headers, DECIDE_KEY_ID
+            ),
+            {**table, "DECISION_KEY_IDS": f"{DECIDE_KEY_ID}={DECIDE_KEY_NAME}"},
             404,
         ),
         Case(
