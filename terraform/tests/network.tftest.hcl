@@ -15,6 +15,7 @@ variables {
   fulfil_api_url       = "https://fulfilment.example.com/v1/fulfil"
   lambda_package_path  = "tests/fixtures/lambda-fixture.zip"
   enable_vpc           = true
+  jira_approver_group  = "request-approvers" # staging's guard requires one
 }
 
 run "functions_sit_in_private_subnets" {
