@@ -133,13 +133,13 @@ run "least_privilege" {
   }
 
   # The webhook records decisions but never reads tokens: it asks complete_decision, and
-  # may invoke nothing else.
+  # may invoke nothing else (its ARN is built from the name, as the function is named).
   assert {
     condition = toset(flatten([
       for key, statements in module.functions.role_policy_statements : [
         for s in statements : [for r in s.resources : "${key} ${r}"] if contains(s.actions, "lambda:InvokeFunction")
       ]
-    ])) == toset(["webhook ${module.functions.function_arns["complete_decision"]}"])
+    ])) == toset(["webhook arn:aws:lambda:eu-west-1:123456789012:function:${module.functions.function_names["complete_decision"]}"])
     error_message = "Only the webhook may invoke a function, and only complete_decision."
   }
 
