@@ -20,6 +20,11 @@ locals {
   finaliser_dead_letter_queue_name = "${local.name_prefix}-finaliser-dead-letters"
   finaliser_dead_letter_queue_arn  = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.finaliser_dead_letter_queue_name}"
 
+  # And for the webhook's: it invokes complete_decision, which module.functions builds with
+  # the webhook (modules/functions names each "<prefix>-<key with dashes>").
+  complete_decision_function_name = "${local.name_prefix}-complete-decision"
+  complete_decision_function_arn  = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.complete_decision_function_name}"
+
   # Code packages: the Makefile passes lambda_package_path and mock_package_path; otherwise
   # the manifest of `make build`. The mock's zip is used only with enable_mock_apis.
   lambda_manifest_path = "${path.root}/../build/lambda.json"
@@ -62,6 +67,7 @@ locals {
     REQUESTS_TABLE           = module.storage.requests_table_name
     ARTIFACTS_BUCKET         = module.storage.artifacts_bucket_name
     STATE_MACHINE_ARN        = local.state_machine_arn
+    COMPLETION_FUNCTION      = local.complete_decision_function_name
     JIRA_BASE_URL            = var.jira_base_url
     JIRA_API_SECRET_ARN      = module.secrets.secret_arns["jira-api"]
     JIRA_WEBHOOK_SECRET_ARN  = module.secrets.secret_arns["jira-webhook"]
@@ -126,6 +132,8 @@ locals {
     executions        = [local.executions_arn]
     # Lambda's on-failure destination for the finaliser's async invocations sends as its role.
     finaliser_dead_letters = [local.finaliser_dead_letter_queue_arn]
+    # The webhook records a decision; this function completes it with the task token.
+    complete_decision_function = [local.complete_decision_function_arn]
     # Task tokens are not resources: SendTaskSuccess only accepts Resource "*".
     any_task_token      = ["*"]
     jira_api_secret     = [module.secrets.secret_arns["jira-api"]]
@@ -168,6 +176,9 @@ locals {
       callback = {
         description = "POST /jira/callback: record an approval decision and answer the task token"
         timeout     = local.api_function_timeout
+      }
+      complete_decision = {
+        description = "Async from the webhook: complete a decision it recorded with the task token"
       }
       status = {
         description = "GET /requests/{issueKey}: report a request's state"

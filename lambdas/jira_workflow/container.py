@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import requests
 
     from jira_workflow.adapters.artifacts import ArtifactStore
+    from jira_workflow.adapters.completions import DecisionCompletions
     from jira_workflow.adapters.deliveries import Deliveries
     from jira_workflow.adapters.executions import Executions
     from jira_workflow.adapters.external_api import ExternalApi
@@ -93,6 +94,12 @@ class Container:
         from jira_workflow.adapters.executions import Executions
 
         return Executions(self._client("stepfunctions"), self.settings.state_machine_arn)
+
+    @cached_property
+    def completions(self) -> DecisionCompletions:
+        from jira_workflow.adapters.completions import DecisionCompletions
+
+        return DecisionCompletions(self._client("lambda"), self.settings.complete_decision_function)
 
     @cached_property
     def secrets(self) -> SecretsReader:
@@ -179,6 +186,7 @@ class Container:
             approvers=self.approvers,
             deliveries=self.deliveries,
             max_webhook_age=timedelta(seconds=self.settings.webhook_max_age_seconds),
+            completions=self.completions,
         )
 
     @cached_property

@@ -10,9 +10,10 @@ How the calls are found: from the handler module, every call is followed through
 product's classes, using the type annotations the code already carries (constructor
 parameters stored on `self`, `@cached_property` and method return types,
 `Callable[[], T]` ports). A call on an attribute annotated as a boto3 client
-(`DynamoDBClient`, `S3Client`, `SFNClient`) or Powertools' `SecretsProvider` is an AWS
-call: `get_item` is `dynamodb:GetItem`. Lambdas the container hands to a constructor (the
-secret readers) are followed where the constructed class calls them.
+(`DynamoDBClient`, `S3Client`, `SFNClient`, `LambdaClient`) or Powertools'
+`SecretsProvider` is an AWS call: `get_item` is `dynamodb:GetItem`. Lambdas the container
+hands to a constructor (the secret readers) are followed where the constructed class
+calls them.
 
 Calls are told apart by resource where the role tells them apart: which secret (by the
 `SecretsReader` method that reads it) and whether a table item is a task token (by the
@@ -41,10 +42,14 @@ CLIENT_SERVICES = {
     "DynamoDBClient": "dynamodb",
     "S3Client": "s3",
     "SFNClient": "states",
+    "LambdaClient": "lambda",
     "SecretsProvider": "secretsmanager",
 }
 # Calls whose IAM action is not the method's name in PascalCase.
-ACTION_OF_CALL = {("secretsmanager", "get"): "secretsmanager:GetSecretValue"}
+ACTION_OF_CALL = {
+    ("secretsmanager", "get"): "secretsmanager:GetSecretValue",
+    ("lambda", "invoke"): "lambda:InvokeFunction",
+}
 # Calls IAM authorises per operation inside them: a transaction needs the action of each
 # write it holds (the claim's transaction puts, updates and condition-checks items).
 ACTIONS_OF_CALL = {

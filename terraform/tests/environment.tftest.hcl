@@ -116,7 +116,7 @@ run "deployment" {
     error_message = "prod's log groups keep logs at least 365 days."
   }
   assert {
-    condition     = toset(keys(module.functions.function_names)) == toset(concat(["callback", "enrich_request", "finalise_execution", "fulfil_request", "reconciler", "record_failure", "report_outcome", "request_approval", "status", "store_artifacts", "validate_request", "webhook"], var.enable_mock_apis ? ["mock_external_api"] : []))
+    condition     = toset(keys(module.functions.function_names)) == toset(concat(["callback", "complete_decision", "enrich_request", "finalise_execution", "fulfil_request", "reconciler", "record_failure", "report_outcome", "request_approval", "status", "store_artifacts", "validate_request", "webhook"], var.enable_mock_apis ? ["mock_external_api"] : []))
     error_message = "The functions are exactly docs/design.md's table (the mock only with enable_mock_apis)."
   }
   assert {

@@ -50,8 +50,8 @@ run "least_privilege" {
     condition = toset([
       for key, statements in module.functions.role_policy_statements : key
       if anytrue([for s in statements : contains(s.actions, "states:SendTaskSuccess")])
-    ]) == toset(["callback", "reconciler", "request_approval", "webhook"])
-    error_message = "Only webhook, callback, reconciler and request_approval may answer task tokens."
+    ]) == toset(["callback", "complete_decision", "reconciler", "request_approval"])
+    error_message = "Only callback, complete_decision, reconciler and request_approval may answer task tokens."
   }
 
   # Only the webhook and the reconciler start executions, and only of this state machine.
@@ -128,8 +128,19 @@ run "least_privilege" {
     condition = toset([
       for key, statements in module.functions.role_policy_statements : key
       if anytrue([for s in statements : anytrue([for c in s.conditions : c.test == "ForAllValues:StringLike"])])
-    ]) == toset(["callback", "finalise_execution", "reconciler", "request_approval", "webhook"])
-    error_message = "Only request_approval (stores), callback, webhook and reconciler (answer) and the finaliser (deletes an ended execution's) may reach task tokens."
+    ]) == toset(["callback", "complete_decision", "finalise_execution", "reconciler", "request_approval"])
+    error_message = "Only request_approval (stores), callback, complete_decision and reconciler (answer) and the finaliser (deletes an ended execution's) may reach task tokens; never the webhook or status."
+  }
+
+  # The webhook records decisions but never reads tokens: it asks complete_decision, and
+  # may invoke nothing else (its ARN is built from the name, as the function is named).
+  assert {
+    condition = toset(flatten([
+      for key, statements in module.functions.role_policy_statements : [
+        for s in statements : [for r in s.resources : "${key} ${r}"] if contains(s.actions, "lambda:InvokeFunction")
+      ]
+    ])) == toset(["webhook arn:aws:lambda:eu-west-1:123456789012:function:${module.functions.function_names["complete_decision"]}"])
+    error_message = "Only the webhook may invoke a function, and only complete_decision."
   }
 
   assert {

@@ -7,24 +7,29 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import boto3
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 from moto import mock_aws
 
+from jira_workflow.adapters.completions import DecisionCompletions
 from jira_workflow.adapters.requests_table import RequestsTable
+from jira_workflow.container import container
 from jira_workflow.domain.requests import RequestState
 from jira_workflow.domain.signature import sign
+from jira_workflow.handlers import complete_decision
 from local_cloud.dynamodb_atomic import patch_atomic_dynamodb_writes
 from local_cloud.fake_jira.fake import FakeJira
 from local_cloud.fake_jira.model import DEFAULT_APPROVER_GROUP
 from local_cloud.statemachine import render
 from tests.support.external_api_server import ExternalApiServer
+from tests.support.lambda_events import InProcessLambda
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_stepfunctions import SFNClient
@@ -41,6 +46,7 @@ READ_KEY_ID = "readkey0001"
 DECIDE_KEY_NAME = "jira-automation"
 # Whose status changes decide: the fake Jira's default group (Bob and Carol Approver).
 APPROVER_GROUP = DEFAULT_APPROVER_GROUP
+COMPLETE_DECISION_FUNCTION = "jira-workflow-test-complete-decision"
 
 
 @dataclass
@@ -56,6 +62,8 @@ class Workflow:
     secrets: SecretsManagerClient
     jira: FakeJira
     external: ExternalApiServer
+    # The webhook's async invokes of complete_decision, run by `lambdas.run_queued()`.
+    lambdas: InProcessLambda
 
     def record(self, issue_key: str) -> dict[str, Any]:
         """The issue's request item; the test fails here if there is none."""
@@ -235,6 +243,11 @@ def workflow(
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)
+        # moto cannot run a function without Docker: the webhook's invokes of
+        # complete_decision are queued and run here, through its handler.
+        lambdas = InProcessLambda({COMPLETE_DECISION_FUNCTION: complete_decision.handler})
+        completions = DecisionCompletions(cast("LambdaClient", lambdas), COMPLETE_DECISION_FUNCTION)
+        monkeypatch.setitem(vars(container()), "completions", completions)
         yield Workflow(
             table="requests",
             bucket="artifacts",
@@ -245,4 +258,5 @@ def workflow(
             secrets=secrets,
             jira=fake_jira,
             external=external_api,
+            lambdas=lambdas,
         )

@@ -235,7 +235,50 @@ def test_move_to_approved_status_decides_the_pending_approval(workflow: Workflow
         "approved",
         "Carol Approver",
     )
+    # The webhook only recorded it: its role cannot read the token, complete_decision can.
+    assert workflow.token_item("OPS-12") is not None
+    assert [event for _, event in workflow.lambdas.queued] == [
+        {
+            "issueKey": "OPS-12",
+            "executionName": execution,
+            "decidedAt": record["decided_at"],
+            "resend": False,
+        }
+    ]
+
+    assert workflow.lambdas.run_queued() == [{"outcome": "completed"}]
     assert workflow.token_item("OPS-12") is None
+
+
+def test_a_decision_whose_task_is_gone_is_given_back_by_complete_decision(
+    workflow: Workflow,
+) -> None:
+    key = workflow.awaiting_approval()
+    table = container().table
+    table.delete_token(key, workflow.record(key)["execution_name"])
+
+    response = deliver(status_changed(key, "Awaiting Approval", "Approved"), "g-1")
+    answers = workflow.lambdas.run_queued()
+
+    assert response["statusCode"] == 200
+    assert answers == [{"outcome": f"not completed: no task is waiting for {key}"}]
+    record = workflow.record(key)
+    assert (record["state"], record.get("decision")) == ("AWAITING_APPROVAL", None)
+
+
+def test_the_winners_retried_delivery_asks_for_its_completion_again(workflow: Workflow) -> None:
+    key = workflow.awaiting_approval()
+    body = status_changed(key, "Awaiting Approval", "Approved", actor="Carol Approver")
+    deliver(body, "r-1")
+    workflow.lambdas.queued.clear()  # the first request was lost: the token stays
+
+    again = deliver(body, "r-2")  # Jira's retry of the same change, a new delivery
+    answers = workflow.lambdas.run_queued()
+
+    assert again["statusCode"] == 200
+    assert response_json(again)["decision"] == "approved"
+    assert answers == [{"outcome": "completed"}]
+    assert workflow.token_item(key) is None
 
 
 def test_a_move_to_approved_by_a_non_approver_decides_nothing_and_jira_is_told(

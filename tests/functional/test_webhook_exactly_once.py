@@ -119,6 +119,7 @@ def test_replayed_old_approval_does_not_decide_a_later_request(
     await_approval(workflow, "OPS-24")
     approval = status_changed("OPS-24", "Awaiting Approval", "Approved")
     assert response_json(deliver(approval, "a1"))["decision"] == "approved"
+    assert workflow.lambdas.run_queued() == [{"outcome": "completed"}]
     set_state(workflow, "OPS-24", RequestState.FULFILLED)
     assert deliver(status_changed("OPS-24", "Done", "Submitted"), "r2")["statusCode"] == 202
     await_approval(workflow, "OPS-24")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -80,3 +81,29 @@ def response_header(response: dict[str, Any], name: str) -> str | None:
         if key.lower() == name.lower() and values:
             return str(values[0])
     return None
+
+
+class InProcessLambda:
+    """A Lambda client for functional tests: an `Event` invoke is queued, as Lambda queues
+    it, and `run_queued` runs each one through its handler here, after the caller returned."""
+
+    def __init__(self, handlers: dict[str, Callable[[dict[str, Any], LambdaContext], Any]]):
+        self._handlers = handlers
+        self.queued: list[tuple[str, dict[str, Any]]] = []
+        self.answers: list[Any] = []
+
+    def invoke(self, *, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:  # noqa: N803 - boto3's names
+        assert InvocationType == "Event", "only asynchronous invokes are made"
+        if FunctionName not in self._handlers:
+            raise KeyError(f"no function {FunctionName}")
+        self.queued.append((FunctionName, json.loads(Payload)))
+        return {"StatusCode": 202}
+
+    def run_queued(self) -> list[Any]:
+        """Run every queued invocation; returns their answers, in order."""
+        ran = []
+        while self.queued:
+            name, event = self.queued.pop(0)
+            ran.append(self._handlers[name](event, FakeLambdaContext()))
+        self.answers.extend(ran)
+        return ran

@@ -24,6 +24,7 @@ HANDLERS = (
     "report_outcome",
     "record_failure",
     "finalise_execution",
+    "complete_decision",
 )
 HEAVY = ("aws_xray_sdk", "pydantic", "requests", "aws_lambda_powertools.event_handler", "asyncio")
 

@@ -118,3 +118,16 @@ def test_the_status_role_cannot_reach_task_tokens() -> None:
     declared = declared_functions()["status"]["statements"]
     assert isinstance(declared, list)
     assert all("task_tokens" not in s["resources"] for s in declared)
+
+
+def test_the_webhook_records_decisions_but_never_reads_a_task_token(product: Product) -> None:
+    webhook = calls_of("jira_workflow.handlers.webhook", product)
+    completer = calls_of("jira_workflow.handlers.complete_decision", product)
+
+    assert not any(g.resource == "task_tokens" for g in webhook)
+    assert not any(g.action == "states:SendTaskSuccess" for g in webhook)
+    assert Grant("lambda:InvokeFunction") in webhook  # asks complete_decision instead
+    assert {Grant("dynamodb:GetItem", "task_tokens"), Grant("states:SendTaskSuccess")} <= completer
+    declared = declared_functions()["webhook"]["statements"]
+    assert isinstance(declared, list)
+    assert all("task_tokens" not in s["resources"] for s in declared)

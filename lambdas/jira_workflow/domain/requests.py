@@ -48,6 +48,17 @@ class ApprovalDecision:
 
 
 @dataclass(frozen=True)
+class CompletionRequest:
+    """A recorded decision to complete with its task token; `resend` when the winner's
+    retry asks again (its first send may have been applied)."""
+
+    issue_key: str
+    execution_name: str
+    decided_at: str
+    resend: bool = False
+
+
+@dataclass(frozen=True)
 class JiraRequest:
     """What a Jira issue asks for, as the workflow sees it."""
 

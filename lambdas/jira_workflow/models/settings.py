@@ -137,6 +137,8 @@ class Settings:
     requests_table: str = _variable("REQUESTS_TABLE", "", _text)
     artifacts_bucket: str = _variable("ARTIFACTS_BUCKET", "", _text)
     state_machine_arn: str = _variable("STATE_MACHINE_ARN", "", _text)
+    # The webhook's decisions are completed there (it reads task tokens; the webhook cannot).
+    complete_decision_function: str = _variable("COMPLETION_FUNCTION", "", _text)
     jira_base_url: str = _variable("JIRA_BASE_URL", "", _text)
     jira_api_secret_arn: str = _variable("JIRA_API_SECRET_ARN", "", _text)
     jira_webhook_secret_arn: str = _variable("JIRA_WEBHOOK_SECRET_ARN", "", _text)

@@ -15,7 +15,12 @@ from jira_workflow.domain.errors import (
     WorkflowError,
 )
 from jira_workflow.domain.lifecycle import JiraNotice
-from jira_workflow.domain.requests import ApprovalDecision, RequestRecord, RequestState
+from jira_workflow.domain.requests import (
+    ApprovalDecision,
+    CompletionRequest,
+    RequestRecord,
+    RequestState,
+)
 from jira_workflow.observability import count, logger
 
 if TYPE_CHECKING:
@@ -50,16 +55,49 @@ class Approvals:
         retry of the same decision sends it again.
         """
         try:
-            record = self._table.record_decision(decision, self._now())
+            record = self.record(decision)
+        except ApprovalAlreadyDecided as already:
+            return self._finish_retried_decision(decision, already)
+        return self.complete_recorded(record)
+
+    def record(self, decision: ApprovalDecision) -> RequestRecord:
+        """Only the conditional write: the webhook records, a role that reads tokens completes.
+
+        Raises RequestNotFound, NoPendingApproval, ApprovalAlreadyDecided or
+        ApprovalExpired (Jira is told, once, that the decision came too late).
+        """
+        try:
+            return self._table.record_decision(decision, self._now())
         except ApprovalExpired:
             self._tell_jira_too_late(decision)
             raise
-        except ApprovalAlreadyDecided as already:
-            return self._finish_retried_decision(decision, already)
-        token = self._table.get_token(decision.issue_key)
+
+    def retried_record(
+        self, decision: ApprovalDecision, already: ApprovalAlreadyDecided
+    ) -> RequestRecord:
+        """The winner's own retry gets its record back (its completion is sent again);
+        anyone else is told who won. Raises `already`, or ApprovalExpired once it ended."""
+        record = self._table.get(decision.issue_key)
+        if record is None or not _is_retry_of(record, decision):
+            raise already
+        if record.state in (RequestState.APPROVAL_TIMED_OUT, RequestState.FAILED):
+            # Had the first send been applied, the request could not have ended so.
+            self._tell_jira_too_late(decision)
+            raise ApprovalExpired(
+                f"the request for {decision.issue_key} ended ({record.state.value}) first"
+            )
+        return record
+
+    def complete_recorded(self, record: RequestRecord) -> RequestRecord:
+        """Complete the task with a decision just recorded; give it back if that cannot be.
+
+        Raises NoPendingApproval, ApprovalExpired, CompletionUnconfirmed or WorkflowError.
+        """
+        decision = _decision_of(record)
+        token = self._table.get_token(record.issue_key)
         if token is None or token.execution_name != record.execution_name:
             self._table.withdraw_decision(record, self._now(), RequestState.AWAITING_APPROVAL)
-            raise NoPendingApproval(f"no task is waiting for {decision.issue_key}")
+            raise NoPendingApproval(f"no task is waiting for {record.issue_key}")
         try:
             self._complete_newest(token, record)
         except CompletionUnconfirmed:
@@ -74,13 +112,32 @@ class Approvals:
             # Step Functions answered no: the task is still open, so the decision is free.
             self._withdraw(record, RequestState.AWAITING_APPROVAL)
             raise
-        self._table.delete_token(decision.issue_key, record.execution_name)
+        self._table.delete_token(record.issue_key, record.execution_name)
         count("Decisions")
         logger.info(
             "approval decided",
             extra={"decision": decision.decision.value, "source": decision.source},
         )
         return record
+
+    def complete_requested(self, request: CompletionRequest) -> str:
+        """complete_decision's work: complete the decision the webhook recorded.
+
+        Returns what happened. A completion without an answer stays recorded with its
+        token (the reconciler's unconfirmed-completion phase finishes it), so nothing
+        is raised for Lambda to retry.
+        """
+        record = self._table.get_request(request.issue_key, request.execution_name)
+        if record is None or record.decision is None or record.decided_at != request.decided_at:
+            return "nothing to complete: the decision was withdrawn or replaced"
+        try:
+            if request.resend:
+                finished = self.finish_unconfirmed(record)
+                return "completed" if finished else "nothing left to complete"
+            self.complete_recorded(record)
+        except WorkflowError as exc:
+            return f"not completed: {exc}"
+        return "completed"
 
     def finish_unconfirmed(self, record: RequestRecord) -> bool:
         """Send a recorded decision again while its task token is still stored.
@@ -146,15 +203,7 @@ class Approvals:
         self, decision: ApprovalDecision, already: ApprovalAlreadyDecided
     ) -> RequestRecord:
         """The winner's own retry finishes its completion; anyone else is told who won (409)."""
-        record = self._table.get(decision.issue_key)
-        if record is None or not _is_retry_of(record, decision):
-            raise already
-        if record.state in (RequestState.APPROVAL_TIMED_OUT, RequestState.FAILED):
-            # Had the first send been applied, the request could not have ended so.
-            self._tell_jira_too_late(decision)
-            raise ApprovalExpired(
-                f"the request for {decision.issue_key} ended ({record.state.value}) first"
-            )
+        record = self.retried_record(decision, already)
         if not self.finish_unconfirmed(record):
             raise already
         return record
@@ -196,6 +245,19 @@ def completion_output(record: RequestRecord) -> dict[str, Any]:
         "source": record.decision_source,
         "decidedAt": record.decided_at,
     }
+
+
+def _decision_of(record: RequestRecord) -> ApprovalDecision:
+    """The decision as recorded: what a late decision's Jira comment names."""
+    assert record.decision is not None, "only a recorded decision is completed"
+    return ApprovalDecision(
+        issue_key=record.issue_key,
+        decision=record.decision,
+        actor=record.actor,
+        comment=record.decision_comment,
+        source=record.decision_source,
+        decided_at=record.decided_at,
+    )
 
 
 def _is_retry_of(record: RequestRecord, decision: ApprovalDecision) -> bool:

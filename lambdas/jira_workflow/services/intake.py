@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from jira_workflow.adapters.artifacts import ArtifactStore
+from jira_workflow.adapters.completions import DecisionCompletions
 from jira_workflow.adapters.deliveries import Deliveries, DeliveryRecord
 from jira_workflow.adapters.executions import Executions
 from jira_workflow.adapters.requests_table import RequestsTable
@@ -26,7 +27,7 @@ from jira_workflow.domain.errors import (
     NoPendingApproval,
     RequestNotFound,
 )
-from jira_workflow.domain.requests import RequestState
+from jira_workflow.domain.requests import ApprovalDecision, RequestRecord, RequestState
 from jira_workflow.domain.signature import verify_signature
 from jira_workflow.models.jira_webhook import JiraWebhook, WebhookEvent
 from jira_workflow.models.json_body import json_document
@@ -66,6 +67,8 @@ class Intake:
         deliveries: Deliveries,
         max_webhook_age: timedelta = freshness.DEFAULT_MAX_AGE,
         approvers: ApproverCheck | None = None,
+        *,
+        completions: DecisionCompletions,
     ) -> None:
         """`approvers`: who may decide by moving the issue; None lets anyone (tests)."""
         self._rule = rule
@@ -74,6 +77,7 @@ class Intake:
         self._table = table
         self._executions = executions
         self._approvals = approvals
+        self._completions = completions
         self._now = now
         self._approvers = approvers
         self._deliveries = deliveries
@@ -209,15 +213,24 @@ class Intake:
             if refusal is not None:
                 return _ignored(refusal)
         try:
-            record = self._approvals.decide(action.decision)
+            record, resend = self._record_decision(action.decision)
         except ApprovalAlreadyDecided as exc:
             return _ignored(f"already decided: {exc.decision} by {exc.actor}")
         except (NoPendingApproval, RequestNotFound, ApprovalExpired) as exc:
             return _ignored(str(exc))
+        # This role cannot read task tokens: complete_decision's can, and completes it.
+        self._completions.request(record, resend=resend)
         return IntakeResult(
             200,
             {"issueKey": record.issue_key, "decision": action.decision.decision.value},
         )
+
+    def _record_decision(self, decision: ApprovalDecision) -> tuple[RequestRecord, bool]:
+        """The recorded decision, and whether it is the winner's retry (sent again)."""
+        try:
+            return self._approvals.record(decision), False
+        except ApprovalAlreadyDecided as already:
+            return self._approvals.retried_record(decision, already), True
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,30 @@
+"""Async invoke from the webhook: complete a decision it recorded, with the task token.
+
+The webhook's role cannot read task tokens; this one can. Nothing here raises for Lambda
+to retry: a completion without an answer stays recorded with its token, and the
+reconciler finishes it (resending is safe there, not here).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from jira_workflow.container import container
+from jira_workflow.models.completion import CompletionEvent
+from jira_workflow.models.validation import field_problems
+from jira_workflow.observability import logger, metrics
+
+
+@logger.inject_lambda_context(correlation_id_path="issueKey")
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        request = CompletionEvent.model_validate(event).request()
+    except ValidationError as exc:
+        logger.error("not a completion request", extra={"problems": field_problems(exc)})
+        return {"left": f"not a completion request: {field_problems(exc)}"}
+    with container().deadline.bounded_by(context):
+        return {"outcome": container().approvals.complete_requested(request)}
