@@ -16,6 +16,7 @@ import requests
 
 from jira_workflow.adapters.adf import adf_to_text
 from local_cloud.driver import LocalStackSession
+from local_cloud.fake_jira.model import FakeUser
 from workflow_tools import build_lambda
 from workflow_tools.load.report import Latencies
 
@@ -185,7 +186,7 @@ def create_request(jira: Any, summary: str, risk_label: str) -> str:
 def issue_created_body(jira: Any, issue_key: str) -> bytes:
     """The `jira:issue_created` delivery Jira sends for an issue of the fake."""
     issue = jira.issue(issue_key)
-    return _webhook(issue, "jira:issue_created", "Alice Reporter", None)
+    return _webhook(issue, "jira:issue_created", jira.user("Alice Reporter"), None)
 
 
 def status_changed_body(
@@ -204,13 +205,15 @@ def status_changed_body(
             }
         ],
     }
-    return _webhook(issue, "jira:issue_updated", actor, changelog, to_status, timestamp_ms)
+    # The mover as Jira names them: the fake's user, so the approver check finds its groups.
+    mover = jira.user(actor)
+    return _webhook(issue, "jira:issue_updated", mover, changelog, to_status, timestamp_ms)
 
 
 def _webhook(
     issue: Any,
     event: str,
-    actor: str,
+    actor: FakeUser,
     changelog: dict[str, Any] | None,
     status: str | None = None,
     timestamp_ms: int | None = None,
@@ -218,7 +221,7 @@ def _webhook(
     payload: dict[str, Any] = {
         "timestamp": int(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
         "webhookEvent": event,
-        "user": {"displayName": actor, "accountId": f"557058:{actor.lower().replace(' ', '-')}"},
+        "user": {"displayName": actor.display_name, "accountId": actor.account_id},
         "issue": {
             "id": issue.id,
             "key": issue.key,
