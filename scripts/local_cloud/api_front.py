@@ -254,11 +254,14 @@ class ApiGatewayFront:
         self.account_id = account_id
         self.region = region
         self.invoke = invoke or self._invoke_moto_function
-        # Lambda runs each invocation in an environment of its own; here every function shares
-        # one process, and Powertools keeps the event being resolved on its router *class*
-        # (BaseRouter.current_event), so two API invocations at once could read each other's
-        # request. They take turns; the AWS calls they make still run concurrently.
-        self._invocation_turn = threading.Lock()
+        # Lambda runs each invocation in an environment of its own; here a function's
+        # invocations share one process and its module state (the mock API resolves with
+        # Powertools, which keeps the event on its router *class*, BaseRouter.current_event),
+        # so one function's invocations take turns. Different functions run side by side, as
+        # their environments would: one queue for every route made each function wait for all
+        # the others (the external API timed out behind 50 racing decisions).
+        self._turns: dict[str, threading.Lock] = {}
+        self._turns_guard = threading.Lock()
         self._server: BaseWSGIServer = make_threaded_server(host, port, self.wsgi_app)
         self._thread: threading.Thread | None = None
 
@@ -284,6 +287,10 @@ class ApiGatewayFront:
         """`https://<id>.execute-api.<region>.amazonaws.com/...` → this front (like DNS)."""
         return EXECUTE_API_HOST.sub(lambda m: self.local_url_for(m.group(1)), value)
 
+    def _turn_of(self, function_arn: str) -> threading.Lock:
+        with self._turns_guard:
+            return self._turns.setdefault(function_arn, threading.Lock())
+
     def _invoke_moto_function(self, function_arn: str, event: dict[str, Any]) -> tuple[str, bool]:
         # Any: moto_patches replaced _invoke_lambda with one that takes the event as a dict.
         function: Any = lambda_backends[self.account_id][self.region].get_function(function_arn)
@@ -303,7 +310,7 @@ class ApiGatewayFront:
         if match.route.function_arn is None:
             return gateway_error(500, "Internal server error")
         event = proxy_event(request, match, source_ip, api_key_id)
-        with self._invocation_turn:
+        with self._turn_of(match.route.function_arn):
             payload, errored = self.invoke(match.route.function_arn, event)
         if errored:
             return gateway_error(502, "Internal server error")

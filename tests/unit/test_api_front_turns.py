@@ -1,4 +1,5 @@
-"""API invocations in the emulator take turns: Powertools keeps the event on a class."""
+"""API invocations in the emulator: one function's take turns (Powertools keeps the event
+on a class), different functions run side by side."""
 
 from __future__ import annotations
 
@@ -41,3 +42,26 @@ def test_two_api_invocations_never_overlap(monkeypatch: pytest.MonkeyPatch) -> N
 
     assert answers == [200] * 12
     assert peak == 1
+
+
+def test_different_functions_run_side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One queue for every route made the mock external API wait behind every callback.
+    both_inside = threading.Barrier(2, timeout=5)
+
+    def meeting_invoke(function_arn: str, event: dict[str, Any]) -> tuple[str, bool]:
+        both_inside.wait()  # raises BrokenBarrierError if the other never gets in
+        return json.dumps({"statusCode": 200, "body": "{}"}), False
+
+    front = api_front.ApiGatewayFront("123456789012", "eu-west-1", invoke=meeting_invoke)
+    routes = {
+        "/a": SimpleNamespace(route=SimpleNamespace(function_arn="arn:aws:lambda:a")),
+        "/b": SimpleNamespace(route=SimpleNamespace(function_arn="arn:aws:lambda:b")),
+    }
+    monkeypatch.setattr(front, "_authorised_route", lambda request: (routes[request.path], None))
+    monkeypatch.setattr(api_front, "proxy_event", lambda request, found, source_ip, key_id: {})
+    requests = [Request(EnvironBuilder(method="POST", path=p).get_environ()) for p in routes]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda r: front.handle(r, "127.0.0.1").status_code, requests))
+
+    assert answers == [200, 200]

@@ -164,7 +164,8 @@ def check(
         winners = [a for a in mine if a.won]
         if len(winners) != 1:
             counts["double effects" if winners else "lost"] += 1
-            result.problem(f"{key}: {len(winners)} winning decisions")
+            told = "; ".join(f"{a.racer.endpoint} {a.answer.status} {a.answer.body}" for a in mine)
+            result.problem(f"{key}: {len(winners)} winning decisions ({told})")
             continue
         winner = winners[0].racer
         actor = recorded_actor(winners[0])
