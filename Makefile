@@ -63,5 +63,6 @@ include $(wildcard mk/*.mk)
 TEST_JOBS ?= 4
 test: ## Run every test tier (what CI runs): lint, then the others TEST_JOBS at a time
 	@$(MAKE) --no-print-directory lint
+	@echo "==> $(filter-out lint,$(TEST_TIERS)): $(TEST_JOBS) at a time; each prints when it ends (TEST_JOBS=1 streams)"
 	@$(MAKE) --no-print-directory --jobs=$(TEST_JOBS) --output-sync=target \
 	  $(filter-out lint,$(TEST_TIERS))

@@ -33,15 +33,15 @@ class FakeTable:
         record = self.records.get(issue_key)  # one request per issue is enough here
         return record if record is not None and record.execution_name == execution_name else None
 
-    def close_if_open(
-        self, issue_key: str, execution_name: str, state: RequestState, cause: str, now: str
-    ) -> bool:
+    def close_if_open(self, issue_key: str, execution_name: str, cause: str, now: str) -> bool:
         if self.write_before_close is not None:
             self.records[issue_key] = self.write_before_close
         record = self.records.get(issue_key)
         if record is None or record.execution_name != execution_name or record.is_terminal:
             return False
-        self.records[issue_key] = replace(record, state=state, failure_cause=cause, updated_at=now)
+        self.records[issue_key] = replace(
+            record, state=RequestState.FAILED, failure_cause=cause, updated_at=now
+        )
         return True
 
     def claim_once(self, issue_key: str, execution_name: str, marker: str, now: str) -> bool:

@@ -281,18 +281,15 @@ class RequestsTable:
             ExpressionAttributeNames={"#marker": notice_field(notice)},
         )
 
-    def close_if_open(
-        self, issue_key: str, execution_name: str, state: RequestState, cause: str, now: str
-    ) -> bool:
+    def close_if_open(self, issue_key: str, execution_name: str, cause: str, now: str) -> bool:
         """Close the request of `execution_name` (its execution ended without recording an
-        outcome) as `state`, only while it is open: an outcome written meanwhile is final, and
+        outcome) as FAILED, only while it is open: an outcome written meanwhile is final, and
         a newer request on the issue has an item of its own. False if nothing moved."""
         record = self.get_request(issue_key, execution_name)
         if record is None or record.state not in OPEN_STATES:
             return False
-        event = {RequestState.FAILED: Event.FAILED}[state]
         try:
-            self.advance(issue_key, execution_name, event, now, failure_cause=cause)
+            self.advance(issue_key, execution_name, Event.FAILED, now, failure_cause=cause)
         except TransitionRefused:
             return False
         return True

@@ -14,7 +14,6 @@ from enum import StrEnum
 
 from jira_workflow.domain import messages
 from jira_workflow.domain.lifecycle import ACTIVE_STATES, JiraNotice
-from jira_workflow.domain.requests import RequestState
 
 # The marker RecordFailure claims before its comment: sharing it means a request gets one
 # failure comment whichever path tells Jira.
@@ -50,11 +49,6 @@ class EndedExecution:
             return ExecutionEnd(self.status)
         except ValueError:
             return None
-
-
-def closed_state(end: ExecutionEnd) -> RequestState:
-    """Where an open request goes when its execution ended without recording an outcome."""
-    return RequestState.FAILED
 
 
 def closing_error(ended: EndedExecution, end: ExecutionEnd) -> str:

@@ -19,7 +19,6 @@ from jira_workflow.domain.finalisation import (
     FAILURE_COMMENT_MARKER,
     OPEN_STATES,
     EndedExecution,
-    closed_state,
     closing_error,
     closing_reason,
     reason_of_cause,
@@ -34,9 +33,7 @@ from jira_workflow.observability import count, logger
 class FinalisationTable(Protocol):
     def get_request(self, issue_key: str, execution_name: str) -> RequestRecord | None: ...
 
-    def close_if_open(
-        self, issue_key: str, execution_name: str, state: RequestState, cause: str, now: str
-    ) -> bool: ...
+    def close_if_open(self, issue_key: str, execution_name: str, cause: str, now: str) -> bool: ...
 
     def claim_once(
         self, issue_key: str, execution_name: str, notice: JiraNotice, now: str
@@ -118,14 +115,13 @@ class Finaliser:
         reason = closing_reason(ended, end)
         closed = False
         if record.state in OPEN_STATES:
-            state = closed_state(end)
             cause = f"{closing_error(ended, end)}: {reason}"
             closed = self._table.close_if_open(
-                record.issue_key, record.execution_name, state, cause, self._now()
+                record.issue_key, record.execution_name, cause, self._now()
             )
             if closed:
-                self._closed(record, ended, state)
-                record = replace(record, state=state, failure_cause=cause)
+                self._closed(record, ended)
+                record = replace(record, state=RequestState.FAILED, failure_cause=cause)
             else:  # written meanwhile: read what it became
                 reread = self._table.get_request(ended.issue_key, ended.name)
                 if reread is None:
@@ -139,7 +135,7 @@ class Finaliser:
         told = self._tell_jira_once(record, reason_of_cause(record.failure_cause) or reason)
         return Finalisation(ended.issue_key, ended.name, closed, told)
 
-    def _closed(self, record: RequestRecord, ended: EndedExecution, state: RequestState) -> None:
+    def _closed(self, record: RequestRecord, ended: EndedExecution) -> None:
         count("StuckRequestsClosed")
         # The full cause, for operators; Jira gets the sanitised reason.
         logger.warning(
@@ -148,7 +144,7 @@ class Finaliser:
                 "issue_key": record.issue_key,
                 "execution": record.execution_name,
                 "was": record.state.value,
-                "now": state.value,
+                "now": RequestState.FAILED.value,
                 "status": ended.status,
                 "error": ended.error,
                 "cause": ended.cause[:4000],
