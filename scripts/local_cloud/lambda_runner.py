@@ -149,7 +149,7 @@ class _DeployedPackages(importlib.abc.MetaPathFinder):
 
     Two instances: one first on `sys.meta_path` for the handlers' own packages (the deployed
     code wins over a source checkout or an editable install), one last for the zips' bundled
-    dependencies (compiled ones such as pydantic_core resolve from the running venv first:
+    dependencies (compiled ones resolve from the running venv first:
     the zip may hold wheels for Lambda's platform rather than this one).
     """
 

@@ -21,10 +21,10 @@ from jira_workflow.domain.requests import RequestState
 from jira_workflow.domain.signature import sign
 from jira_workflow.handlers import complete_decision
 from local_cloud.dynamodb_atomic import patch_atomic_dynamodb_writes
+from local_cloud.external_api_server import ExternalApiServer
 from local_cloud.fake_jira.fake import FakeJira
 from local_cloud.fake_jira.model import DEFAULT_APPROVER_GROUP
 from local_cloud.statemachine import render
-from tests.support.external_api_server import ExternalApiServer
 from tests.support.lambda_events import InProcessLambda
 
 if TYPE_CHECKING:

@@ -104,5 +104,5 @@ def test_callback_decides_without_loading_requests(endpoint: str) -> None:
     )
 
     assert status == 404
-    # The body is checked by hand (models/api.py); Jira is only called for a late decision.
+    # The body is checked by hand (models/reader.py); Jira is only called for a late decision.
     assert loaded == set()

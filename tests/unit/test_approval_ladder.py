@@ -79,9 +79,7 @@ class Ports:
 
 
 def approval_task(token: str) -> ApprovalInput:
-    return ApprovalInput.model_validate(
-        {"issueKey": KEY, "executionName": NAME, "taskToken": token}
-    )
+    return ApprovalInput.from_event({"issueKey": KEY, "executionName": NAME, "taskToken": token})
 
 
 @pytest.fixture

@@ -49,20 +49,20 @@ def loaded_after_import(handler: str, *first_call: str) -> set[str]:
 
 
 @pytest.mark.parametrize("handler", HANDLERS)
-def test_no_function_loads_the_xray_sdk(handler: str) -> None:
-    assert "aws_xray_sdk" not in loaded_after_import(handler)
+def test_no_function_loads_the_xray_sdk_or_pydantic(handler: str) -> None:
+    # Every document a function reads is checked by hand (models/reader.py).
+    assert {"aws_xray_sdk", "pydantic"}.isdisjoint(
+        loaded_after_import(handler, "jira_workflow.models.tasks")
+    )
+
+
+def test_validate_loads_no_http_client() -> None:
+    # It reads S3 and writes DynamoDB only; the steps depend on ports, not the HTTP adapters.
+    assert "requests" not in loaded_after_import("validate_request", "jira_workflow.services.steps")
 
 
 def test_status_imports_neither_pydantic_nor_requests() -> None:
     assert loaded_after_import("status") == set()
-
-
-def test_callback_checks_its_body_without_pydantic() -> None:
-    assert "pydantic" not in loaded_after_import("callback")
-
-
-def test_webhook_checks_jiras_payload_without_pydantic() -> None:
-    assert "pydantic" not in loaded_after_import("webhook", "jira_workflow.services.intake")
 
 
 @pytest.mark.parametrize("handler", ["webhook", "callback", "status"])

@@ -46,7 +46,7 @@ class DecisionCompletions:
 
 
 def completion_event(request: CompletionRequest) -> dict[str, object]:
-    """complete_decision's event (models.completion.CompletionEvent reads it)."""
+    """complete_decision's event (models.completion reads it)."""
     return {
         "issueKey": request.issue_key,
         "executionName": request.execution_name,

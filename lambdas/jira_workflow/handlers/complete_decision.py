@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
 from jira_workflow.container import container
-from jira_workflow.models.completion import CompletionEvent
-from jira_workflow.models.validation import field_problems
+from jira_workflow.models.completion import completion_request
+from jira_workflow.models.reader import UnreadableEvent
 from jira_workflow.observability import logger, metrics
 
 
@@ -22,9 +21,9 @@ from jira_workflow.observability import logger, metrics
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
-        request = CompletionEvent.model_validate(event).request()
-    except ValidationError as exc:
-        logger.error("not a completion request", extra={"problems": field_problems(exc)})
-        return {"left": f"not a completion request: {field_problems(exc)}"}
+        request = completion_request(event)
+    except UnreadableEvent as exc:
+        logger.error("not a completion request", extra={"problems": str(exc)})
+        return {"left": f"not a completion request: {exc}"}
     with container().deadline.bounded_by(context):
         return {"outcome": container().approvals.complete_requested(request)}

@@ -9,7 +9,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_workflow.container import container
 from jira_workflow.models.tasks import TaskInput
-from jira_workflow.models.validation import parse_task
 from jira_workflow.observability import logger, metrics
 from jira_workflow.services.steps import WorkflowSteps
 
@@ -25,6 +24,6 @@ def task_handler(
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # Outbound calls stop in time for the step to report a retryable error.
         with container().deadline.bounded_by(context):
-            return step(container().steps, parse_task(model, event))
+            return step(container().steps, model.from_event(event))
 
     return handler

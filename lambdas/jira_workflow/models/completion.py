@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
-from jira_workflow.domain.requests import ISSUE_KEY_PATTERN, CompletionRequest
+from jira_workflow.domain.requests import CompletionRequest
+from jira_workflow.models.reader import ISSUE_KEY, FieldReader, UnreadableEvent
+from jira_workflow.models.tasks import MAX_EXECUTION_NAME_CHARS
+
+FIELDS = ("issueKey", "executionName", "decidedAt", "resend")
 
 
-class CompletionEvent(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    issue_key: str = Field(alias="issueKey", pattern=ISSUE_KEY_PATTERN)
-    execution_name: str = Field(alias="executionName", min_length=1, max_length=80)
-    decided_at: str = Field(alias="decidedAt", min_length=1)
-    resend: bool = False
-
-    def request(self) -> CompletionRequest:
-        return CompletionRequest(self.issue_key, self.execution_name, self.decided_at, self.resend)
+def completion_request(event: Any) -> CompletionRequest:
+    """The completion the event asks for, or UnreadableEvent naming each bad field."""
+    reader = FieldReader(UnreadableEvent)
+    document = reader.root(event, "event")
+    reader.no_other_fields(document, FIELDS)
+    request = CompletionRequest(
+        reader.text(document, "issueKey", max_chars=80, pattern=ISSUE_KEY) or "",
+        reader.text(document, "executionName", min_chars=1, max_chars=MAX_EXECUTION_NAME_CHARS)
+        or "",
+        reader.text(document, "decidedAt", min_chars=1) or "",
+        reader.boolean(document, "resend", default=False),
+    )
+    reader.fail_if_any()
+    return request

@@ -6,42 +6,48 @@ changes"; a sample is committed in tests/fixtures/eventbridge/.
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from dataclasses import dataclass
+from typing import Any
 
 from jira_workflow.domain.finalisation import EndedExecution, issue_key_of_input
+from jira_workflow.models.reader import FieldReader, UnreadableEvent
+from jira_workflow.models.tasks import MAX_EXECUTION_NAME_CHARS
 
+SOURCE = "aws.states"
 DETAIL_TYPE = "Step Functions Execution Status Change"
 
 
-class ExecutionStatusDetail(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+@dataclass(frozen=True)
+class ExecutionStatusChange:
+    execution: EndedExecution
+    state_machine_arn: str
 
-    execution_arn: str = Field(alias="executionArn", min_length=1)
-    state_machine_arn: str = Field(alias="stateMachineArn", min_length=1)
-    name: str = Field(min_length=1, max_length=80)
-    status: str = Field(min_length=1)
-    # Left out (null) by Step Functions when input and output together exceed 248 KB.
-    input: str | None = None
-    error: str | None = None
-    cause: str | None = None
+    @classmethod
+    def from_event(cls, event: Any) -> ExecutionStatusChange:
+        """The ended execution, or UnreadableEvent naming each bad field."""
+        reader = FieldReader(UnreadableEvent)
+        document = reader.root(event, "event")
+        reader.one_of(document, "source", (SOURCE,))
+        reader.one_of(document, "detail-type", (DETAIL_TYPE,))
+        detail = reader.object(document.get("detail"), "detail") or {}
 
+        def text(name: str, max_chars: int | None = None) -> str:
+            return reader.text(detail, name, "detail", min_chars=1, max_chars=max_chars) or ""
 
-class ExecutionStatusChange(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+        def optional(name: str) -> str | None:
+            return reader.text(detail, name, "detail", required=False)
 
-    source: Literal["aws.states"]
-    detail_type: Literal["Step Functions Execution Status Change"] = Field(alias="detail-type")
-    detail: ExecutionStatusDetail
-
-    def ended_execution(self) -> EndedExecution:
-        detail = self.detail
-        return EndedExecution(
-            name=detail.name,
-            arn=detail.execution_arn,
-            status=detail.status,
-            error=detail.error or "",
-            cause=detail.cause or "",
-            issue_key=issue_key_of_input(detail.input),
+        change = cls(
+            EndedExecution(
+                name=text("name", MAX_EXECUTION_NAME_CHARS),
+                arn=text("executionArn"),
+                status=text("status"),
+                error=optional("error") or "",
+                cause=optional("cause") or "",
+                # Left out (null) by Step Functions when input and output exceed 248 KB.
+                issue_key=issue_key_of_input(optional("input")),
+            ),
+            text("stateMachineArn"),
         )
+        reader.fail_if_any()
+        return change

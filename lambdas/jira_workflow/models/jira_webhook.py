@@ -1,72 +1,20 @@
 """The parts of a Jira Cloud webhook payload the workflow relies on.
 
-Checked by hand rather than with a validation library, like the API's bodies (models/api.py):
-the webhook reads a dozen fields, and pydantic cost it more than half an `import boto3` at
-every cold start (README, "Performance"). Jira sends far more than we read, so unknown fields
-are expected, not errors. Problems name the field's path, never the value sent.
+Checked by hand (models/reader.py), like every document the functions read. Jira sends far
+more than we read, so unknown fields are expected, not errors.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from jira_workflow.domain.errors import MalformedBody
-from jira_workflow.domain.requests import ISSUE_KEY_PATTERN
 from jira_workflow.domain.trigger import IssueChange, actor_name, is_status_item
+from jira_workflow.models.reader import ISSUE_KEY, FieldReader
 
-MAX_REPORTED_PROBLEMS = 5
 # Epoch milliseconds up to the year 9999: any later one is no time a datetime can hold.
 _LAST_TIMESTAMP_MS = 253_402_300_799_999
-
-
-class _Reader:
-    """Reads fields of a parsed JSON document, noting each problem under the field's path.
-
-    A part that cannot be read comes back as an empty placeholder, so reading goes on and
-    reports every problem; `fail_if_any` raises before a placeholder can be used.
-    """
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def fail_if_any(self) -> None:
-        if self.problems:
-            raise MalformedBody("; ".join(self.problems[:MAX_REPORTED_PROBLEMS]))
-
-    def object(self, value: Any, path: str, required: bool = True) -> dict[str, Any] | None:
-        """A JSON object; None (with a problem if required) when absent or null."""
-        if value is None:
-            if required:
-                self.problems.append(f"{path}: field required")
-            return None
-        if not isinstance(value, dict):
-            self.problems.append(f"{path}: must be a JSON object")
-            return None
-        return value
-
-    def text(
-        self,
-        document: dict[str, Any],
-        name: str,
-        path: str,
-        required: bool = True,
-        min_chars: int = 0,
-    ) -> str | None:
-        """A string field of at least `min_chars`; None when an optional one is absent or null."""
-        value = document.get(name)
-        where = f"{path}.{name}" if path else name
-        if value is None:
-            if required:
-                self.problems.append(f"{where}: field required")
-        elif not isinstance(value, str):
-            self.problems.append(f"{where}: must be a string")
-        elif len(value) < min_chars:
-            self.problems.append(f"{where}: must be at least {min_chars} character(s)")
-        else:
-            return value
-        return None
 
 
 @dataclass(frozen=True)
@@ -75,7 +23,7 @@ class Named:
     id: str | None = None
 
     @classmethod
-    def read(cls, reader: _Reader, value: Any, path: str, required: bool) -> Named | None:
+    def read(cls, reader: FieldReader, value: Any, path: str, required: bool) -> Named | None:
         document = reader.object(value, path, required)
         if document is None:
             return None
@@ -92,7 +40,7 @@ class IssueFields:
     summary: str | None = None
 
     @classmethod
-    def read(cls, reader: _Reader, value: Any, path: str) -> IssueFields:
+    def read(cls, reader: FieldReader, value: Any, path: str) -> IssueFields:
         document = reader.object(value, path)
         if document is None:
             return cls("", Named(""))
@@ -114,13 +62,11 @@ class WebhookIssue:
     fields: IssueFields
 
     @classmethod
-    def read(cls, reader: _Reader, value: Any) -> WebhookIssue:
+    def read(cls, reader: FieldReader, value: Any) -> WebhookIssue:
         document = reader.object(value, "issue")
         if document is None:
             return cls("", IssueFields("", Named("")))
-        key = reader.text(document, "key", "issue")
-        if key is not None and not re.fullmatch(ISSUE_KEY_PATTERN, key):
-            reader.problems.append("issue.key: must look like PROJ-123")
+        key = reader.text(document, "key", "issue", pattern=ISSUE_KEY)
         return cls(key or "", IssueFields.read(reader, document.get("fields"), "issue.fields"))
 
     @property
@@ -138,7 +84,7 @@ class User:
     account_id: str | None = None
 
     @classmethod
-    def read(cls, reader: _Reader, value: Any) -> User | None:
+    def read(cls, reader: FieldReader, value: Any) -> User | None:
         document = reader.object(value, "user", required=False)
         if document is None:
             return None
@@ -156,7 +102,7 @@ class ChangeItem:
     to: str | None = None  # the status id, for a status item
 
     @classmethod
-    def read(cls, reader: _Reader, value: Any, path: str) -> ChangeItem:
+    def read(cls, reader: FieldReader, value: Any, path: str) -> ChangeItem:
         document = reader.object(value, path)
         if document is None:
             return cls()
@@ -179,7 +125,7 @@ class Changelog:
     items: tuple[ChangeItem, ...] = ()
 
     @classmethod
-    def read(cls, reader: _Reader, value: Any) -> Changelog | None:
+    def read(cls, reader: FieldReader, value: Any) -> Changelog | None:
         document = reader.object(value, "changelog", required=False)
         if document is None:
             return None
@@ -211,8 +157,8 @@ class WebhookEvent:
     @classmethod
     def from_document(cls, document: Any) -> WebhookEvent:
         """The event's name, or MalformedBody (400) naming the field."""
-        reader = _Reader()
-        event = reader.text(_body(document), "webhookEvent", "", min_chars=1)
+        reader = FieldReader(MalformedBody)
+        event = reader.text(reader.root(document, "body"), "webhookEvent", min_chars=1)
         reader.fail_if_any()
         return cls(event or "")
 
@@ -228,13 +174,13 @@ class JiraWebhook(WebhookEvent):
     @classmethod
     def from_document(cls, document: Any) -> JiraWebhook:
         """The delivery, or MalformedBody (400) naming each bad field."""
-        body = _body(document)
-        reader = _Reader()
-        event = reader.text(body, "webhookEvent", "", min_chars=1)
+        reader = FieldReader(MalformedBody)
+        body = reader.root(document, "body")
+        event = reader.text(body, "webhookEvent", min_chars=1)
         issue = WebhookIssue.read(reader, body.get("issue"))
         user = User.read(reader, body.get("user"))
         changelog = Changelog.read(reader, body.get("changelog"))
-        timestamp = _timestamp(reader, body.get("timestamp"))
+        timestamp = reader.integer(body, "timestamp", 0, _LAST_TIMESTAMP_MS)
         reader.fail_if_any()
         return cls(event or "", issue, user, changelog, timestamp)
 
@@ -270,22 +216,3 @@ class JiraWebhook(WebhookEvent):
         if self.user is None:
             return "jira"
         return actor_name(self.user.display_name, self.user.account_id)
-
-
-def _body(document: Any) -> dict[str, Any]:
-    if not isinstance(document, dict):
-        raise MalformedBody("body: must be a JSON object")
-    return document
-
-
-def _timestamp(reader: _Reader, value: Any) -> int:
-    """Epoch milliseconds, required: a bool is no time, though JSON's true is an int to Python."""
-    if value is None:
-        reader.problems.append("timestamp: field required")
-    elif isinstance(value, bool) or not isinstance(value, int):
-        reader.problems.append("timestamp: must be an integer")
-    elif not 0 <= value <= _LAST_TIMESTAMP_MS:
-        reader.problems.append(f"timestamp: must be 0 to {_LAST_TIMESTAMP_MS}")
-    else:
-        return value
-    return 0

@@ -9,7 +9,6 @@ from typing import Any
 
 from jira_workflow.adapters.adf import adf_to_text
 from jira_workflow.adapters.artifacts import artifact_key
-from jira_workflow.adapters.external_api import ExternalApi
 from jira_workflow.domain import messages
 from jira_workflow.domain.errors import (
     InvalidRequest,
@@ -38,7 +37,7 @@ from jira_workflow.models.tasks import (
     ValidateInput,
 )
 from jira_workflow.observability import count, logger
-from jira_workflow.services.ports import ArtifactsPort, JiraPort, RequestStore
+from jira_workflow.services.ports import ArtifactsPort, ExternalApiPort, JiraPort, RequestStore
 
 AUTO_APPROVER = "auto-approval"
 OUTCOME_EVENTS = {
@@ -57,7 +56,7 @@ class WorkflowSteps:
         settings: Settings,
         table: RequestStore,
         artifacts: ArtifactsPort,
-        external_api: Callable[[], ExternalApi],
+        external_api: Callable[[], ExternalApiPort],
         jira: Callable[[], JiraPort],
         now: Callable[[], str],
         epoch_seconds: Callable[[], int],

@@ -4,7 +4,8 @@ Each sample is a new interpreter of the runtime's version (the one the build com
 package's bytecode with) importing one handler from the package built for the runtime
 (`--platform runtime-host`: the deployed bytecode, native wheels for this machine) and
 answering one event. Beside it, a baseline: a fresh interpreter that imports boto3 and
-makes the same AWS calls, recorded from an untimed run of that handler.
+makes the same AWS calls, recorded from an untimed run of that handler, and the same HTTP
+calls to Jira and the external API through urllib3 (which the runtime's boto3 brings).
 
 Both talk to one moto server on 127.0.0.1, started for the measurement. A server rather
 than botocore stubs because the handler's paths depend on real answers (a conditional
@@ -13,7 +14,8 @@ parsing the function does pay; the server's own time is in both sides alike.
 
 The API functions are measured on repeatable paths that leave the table as they found it
 (a status read; a decision for a request that is not awaiting one; a repeated webhook
-delivery), so every sample is a first invocation of the same work.
+delivery), so every sample is a first invocation of the same work. The state machine's
+tasks get a new issue and request per sample instead (coldstart_steps.py).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 
@@ -40,12 +43,14 @@ from jira_workflow.domain.execution_name import execution_name
 from jira_workflow.domain.requests import RequestState
 from jira_workflow.domain.signature import sign
 from workflow_tools import lambda_python
+from workflow_tools.bench import coldstart_steps
 
 REGION = "eu-west-1"
 TABLE = "bench-requests"
 WEBHOOK_SECRET = "bench-webhook-secret"  # noqa: S105 - a local moto server's fixture
 ISSUE = "OPS-1"
 DELIVERY = "bench-delivery"
+API_GOAL, STEP_GOAL = 1.3, 1.5  # x the baseline (issue 15)
 # What the Lambda Python runtime provides beside the standard library (boto3 and its deps).
 RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
 
@@ -56,30 +61,43 @@ CONTEXT = (
     "    aws_request_id = 'bench'; log_group_name = 'bench'; log_stream_name = 'bench'\n"
     "    def get_remaining_time_in_millis(self): return 30_000\n"
 )
+# What a handler answered, to check the path: an API's status code, a task's output keys.
+SUMMARY = (
+    "def summary(response):\n"
+    "    return response.get('statusCode') if 'statusCode' in response else sorted(response)\n"
+)
 FUNCTION_PROBE = (
     "import json, sys, time\n"
     "from importlib import import_module\n"
-    f"{CONTEXT}"
+    f"{CONTEXT}{SUMMARY}"
     "event, context = json.loads(sys.argv[2]), Context()\n"
     "started = time.perf_counter()\n"
     "response = import_module(sys.argv[1]).handler(event, context)\n"
     "elapsed = time.perf_counter() - started\n"
-    "print(json.dumps({'ms': elapsed * 1000, 'status': response.get('statusCode')}))\n"
+    "print(json.dumps({'ms': elapsed * 1000, 'summary': summary(response)}))\n"
 )
-# Untimed: which AWS calls the first invocation makes, with their parameters.
+# Untimed: which AWS calls (with their parameters) and HTTP requests (as sent, credentials
+# included: they are the local fakes') the first invocation makes, in order.
 RECORDER = (
     "import json, sys\n"
     "from importlib import import_module\n"
     "import botocore.client\n"
-    f"{CONTEXT}"
+    "import requests.adapters\n"
+    f"{CONTEXT}{SUMMARY}"
     "calls = []\n"
-    "original = botocore.client.BaseClient._make_api_call\n"
+    "make_api_call = botocore.client.BaseClient._make_api_call\n"
     "def recorded(self, operation, params):\n"
-    "    calls.append([self.meta.service_model.service_name, operation, params])\n"
-    "    return original(self, operation, params)\n"
+    "    calls.append(['aws', self.meta.service_model.service_name, operation, params])\n"
+    "    return make_api_call(self, operation, params)\n"
     "botocore.client.BaseClient._make_api_call = recorded\n"
+    "send = requests.adapters.HTTPAdapter.send\n"
+    "def recorded_send(self, request, **kwargs):\n"
+    "    body = request.body.decode() if isinstance(request.body, bytes) else request.body\n"
+    "    calls.append(['http', request.method, request.url, dict(request.headers), body])\n"
+    "    return send(self, request, **kwargs)\n"
+    "requests.adapters.HTTPAdapter.send = recorded_send\n"
     "response = import_module(sys.argv[1]).handler(json.loads(sys.argv[2]), Context())\n"
-    "print(json.dumps({'calls': calls, 'status': response.get('statusCode')}, default=str))\n"
+    "print(json.dumps({'calls': calls, 'summary': summary(response)}, default=str))\n"
 )
 BASELINE_PROBE = (
     "import json, sys, time\n"
@@ -87,8 +105,16 @@ BASELINE_PROBE = (
     "started = time.perf_counter()\n"
     "import boto3\n"
     "from botocore.exceptions import ClientError\n"
-    "session, clients = boto3.session.Session(), {}\n"
-    "for service, operation, params in calls:\n"
+    "session, clients, http = boto3.session.Session(), {}, None\n"
+    "for kind, *call in calls:\n"
+    "    if kind == 'http':\n"
+    "        if http is None:\n"
+    "            import urllib3\n"
+    "            http = urllib3.PoolManager()\n"
+    "        method, url, headers, body = call\n"
+    "        http.request(method, url, body=body, headers=headers)\n"
+    "        continue\n"
+    "    service, operation, params = call\n"
     "    if service not in clients:\n"
     "        clients[service] = session.client(service)\n"
     "    try:\n"
@@ -102,13 +128,14 @@ BASELINE_PROBE = (
 
 @dataclass(frozen=True)
 class Case:
-    """One function's first invocation: its handler, event and environment."""
+    """One function's first invocation: its handler, environment and events."""
 
     function: str
     module: str
-    event: dict[str, Any]
+    event_for: coldstart_steps.EventFor  # sample n's event, after its untimed setup
     environment: dict[str, str]
-    expected_status: int
+    expected: int | list[str]  # the API's status code, or the task output's keys
+    goal: float
 
 
 @dataclass(frozen=True)
@@ -116,8 +143,9 @@ class ColdStart:
     function: str
     ms: float
     baseline_ms: float
-    calls: list[str]  # service:Operation, in order
+    calls: list[str]  # service:Operation or http:METHOD path, in order
     interpreter: str
+    goal: float
 
     @property
     def ratio(self) -> float:
@@ -160,7 +188,7 @@ def api_event(
     }
 
 
-def cases(secret_arn: str) -> list[Case]:
+def api_cases(secret_arn: str) -> list[Case]:
     table = {"REQUESTS_TABLE": TABLE}
     delivery = json.dumps(
         {
@@ -189,26 +217,49 @@ def cases(secret_arn: str) -> list[Case]:
         Case(
             "webhook",  # a repeated delivery: verified, parsed, recorded, claim refused, answered
             "jira_workflow.handlers.webhook",
-            api_event("POST", "/jira/webhook", "/jira/webhook", delivery, webhook_headers),
+            always(api_event("POST", "/jira/webhook", "/jira/webhook", delivery, webhook_headers)),
             {**table, "JIRA_WEBHOOK_SECRET_ARN": secret_arn},
             200,
+            API_GOAL,
         ),
         Case(
             "callback",  # the request is running, not awaiting approval: 404 after the write
             "jira_workflow.handlers.callback",
-            api_event(
-                "POST", "/jira/callback", "/jira/callback", decision, json_headers, DECIDE_KEY_ID
+            always(
+                api_event(
+                    "POST",
+                    "/jira/callback",
+                    "/jira/callback",
+                    decision,
+                    json_headers,
+                    DECIDE_KEY_ID,
+                )
             ),
             {**table, "DECISION_KEY_IDS": f"{DECIDE_KEY_ID}={DECIDE_KEY_NAME}"},
             404,
+            API_GOAL,
         ),
         Case(
             "status",
             "jira_workflow.handlers.status",
-            api_event("GET", f"/requests/{ISSUE}", "/requests/{issueKey}", None, json_headers),
+            always(
+                api_event("GET", f"/requests/{ISSUE}", "/requests/{issueKey}", None, json_headers)
+            ),
             table,
             200,
+            API_GOAL,
         ),
+    ]
+
+
+def always(event: dict[str, Any]) -> coldstart_steps.EventFor:
+    return lambda _sample: event
+
+
+def step_cases(stage: coldstart_steps.StepStage, environment: dict[str, str]) -> list[Case]:
+    return [
+        Case(c.function, c.module, c.event_for, environment, c.expected_output, STEP_GOAL)
+        for c in coldstart_steps.step_cases(stage)
     ]
 
 
@@ -253,13 +304,16 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
-def seed(endpoint: str) -> str:
-    """Create the table, one running request and the webhook secret; return the secret ARN."""
-    session = boto3.session.Session(
+def bench_session() -> boto3.session.Session:
+    return boto3.session.Session(
         aws_access_key_id="bench",
         aws_secret_access_key="bench",  # noqa: S106 - the local moto server's
         region_name=REGION,
     )
+
+
+def seed(session: boto3.session.Session, endpoint: str) -> str:
+    """Create the table, one running request and the webhook secret; return the secret ARN."""
     dynamodb = session.client("dynamodb", endpoint_url=endpoint)
     dynamodb.create_table(
         TableName=TABLE,
@@ -318,12 +372,13 @@ def run(interpreter: str, script: str, args: list[str], env: dict[str, str]) -> 
 def measure(
     zip_path: Path, work_dir: Path, runs: int, progress: Callable[[str], None]
 ) -> list[ColdStart]:
+    """The API functions, then the state machine's tasks."""
     interpreter = lambda_python.runtime_python()
     task_root = extract(zip_path, work_dir / "runtime-task")
     sdk = runtime_sdk(interpreter, work_dir / "runtime-sdk")
-    results = []
+    session = bench_session()
     with moto_server() as endpoint:
-        secret_arn = seed(endpoint)
+        secret_arn = seed(session, endpoint)
         base_env = {
             **lambda_environment(task_root),
             "PYTHONPATH": f"{task_root}:{sdk}",
@@ -331,32 +386,46 @@ def measure(
             "AWS_SECRET_ACCESS_KEY": "bench",
             "AWS_ENDPOINT_URL": endpoint,
         }
-        for case in cases(secret_arn):
-            env = {**base_env, **case.environment}
-            event = json.dumps(case.event)
-            recorded = run(interpreter, RECORDER, [case.module, event], env)
-            if recorded["status"] != case.expected_status:
-                raise RuntimeError(
-                    f"{case.function} answered {recorded['status']}, "
-                    f"expected {case.expected_status}"
-                )
-            calls = json.dumps(recorded["calls"])
-            progress(f"  cold start {case.function} and its baseline ({runs} runs each)")
-            function_ms, baseline_ms = [], []
-            for _ in range(runs):  # interleaved, so a busy moment hits both sides
-                function = run(interpreter, FUNCTION_PROBE, [case.module, event], env)
-                function_ms.append(function["ms"])
-                baseline_ms.append(run(interpreter, BASELINE_PROBE, [calls], env)["ms"])
-            results.append(
-                ColdStart(
-                    case.function,
-                    round(statistics.median(function_ms), 1),
-                    round(statistics.median(baseline_ms), 1),
-                    [f"{service}:{operation}" for service, operation, _ in recorded["calls"]],
-                    interpreter,
-                )
-            )
-    return results
+        with coldstart_steps.step_stage(session, endpoint, TABLE) as (stage, step_env):
+            measured = api_cases(secret_arn) + step_cases(stage, step_env)
+            return [measure_case(interpreter, case, base_env, runs, progress) for case in measured]
+
+
+def measure_case(
+    interpreter: str,
+    case: Case,
+    base_env: dict[str, str],
+    runs: int,
+    progress: Callable[[str], None],
+) -> ColdStart:
+    env = {**base_env, **case.environment}
+    recorded = run(interpreter, RECORDER, [case.module, json.dumps(case.event_for(0))], env)
+    if recorded["summary"] != case.expected:
+        raise RuntimeError(
+            f"{case.function} answered {recorded['summary']}, expected {case.expected}"
+        )
+    calls = json.dumps(recorded["calls"])
+    progress(f"  cold start {case.function} and its baseline ({runs} runs each)")
+    function_ms, baseline_ms = [], []
+    for sample in range(1, runs + 1):  # interleaved, so a busy moment hits both sides
+        event = json.dumps(case.event_for(sample))
+        function_ms.append(run(interpreter, FUNCTION_PROBE, [case.module, event], env)["ms"])
+        baseline_ms.append(run(interpreter, BASELINE_PROBE, [calls], env)["ms"])
+    return ColdStart(
+        case.function,
+        round(statistics.median(function_ms), 1),
+        round(statistics.median(baseline_ms), 1),
+        [call_name(call) for call in recorded["calls"]],
+        interpreter,
+        case.goal,
+    )
+
+
+def call_name(call: list[Any]) -> str:
+    """`dynamodb:UpdateItem`, or `http:POST /rest/api/3/issue/OPS-2/comment`."""
+    if call[0] == "http":
+        return f"http:{call[1]} {urlsplit(call[2]).path}"
+    return f"{call[1]}:{call[2]}"
 
 
 def main() -> int:

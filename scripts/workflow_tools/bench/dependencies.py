@@ -35,18 +35,7 @@ PROBES: tuple[tuple[str, str], ...] = (
         "import jira_workflow.handlers.http",
     ),
     (
-        "pydantic v2: BaseModel + a model like the callback's, one validation",
-        "from typing import Literal\n"
-        "from pydantic import BaseModel, ConfigDict, Field\n"
-        "class Body(BaseModel):\n"
-        "    model_config = ConfigDict(extra='forbid', frozen=True)\n"
-        "    issueKey: str = Field(pattern=r'^[A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,17}$')\n"
-        "    decision: Literal['approved', 'rejected']\n"
-        "    actor: str = Field(min_length=1, max_length=256)\n"
-        f"Body.model_validate({DECISION})",
-    ),
-    (
-        "hand-written checks: the callback's body (models/api.py), one validation",
+        "hand-written checks (models/reader.py): the callback's body, one validation",
         "from jira_workflow.models.api import DecisionBody\n"
         f"DecisionBody.from_document({DECISION})",
     ),

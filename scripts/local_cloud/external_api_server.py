@@ -1,5 +1,6 @@
 """The mock external API (the code `enable_mock_apis` deploys) served over real HTTP on
-127.0.0.1, so functional tests exercise our HTTP client, timeouts and status mapping."""
+127.0.0.1, without the emulator: functional tests exercise our HTTP client, timeouts and
+status mapping against it, and the cold-start bench's step functions call it."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ class ExternalApiServer:
 
 def _handler(server: ExternalApiServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        disable_nagle_algorithm = True  # headers and body are separate writes
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
