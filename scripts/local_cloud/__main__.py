@@ -99,7 +99,8 @@ def print_human(info: StackInfo, stack_file: Path, log_file: Path) -> None:
     print(
         f"""
 Local stack is up {info.startup_seconds}s after start, {info.apply_seconds}s into terraform apply
-(its last step, the provider's wait on the S3 lifecycle rules, finishes in the background).
+(the provider's fixed waits on the S3 lifecycle rules and the SQS queue policy finish in
+the background).
 
   API             {info.api_url}
   webhook         POST {info.webhook_url}   (no API key; HMAC signature)

@@ -163,8 +163,12 @@ class LocalWorkspace:
 # Resources whose provider waits are fixed sleeps and whose effect the emulator never
 # shows: aws_s3_bucket_lifecycle_configuration waits ~55 s (a 3-occurrence waiter polling
 # every 10 s, then a 5 s-sleep steady read) however fast the answer; moto never expires
-# objects, so nothing running locally depends on the rules being in place.
-DEFERRABLE_RESOURCE_TYPES = frozenset({"aws_s3_bucket_lifecycle_configuration"})
+# objects, so nothing running locally depends on the rules being in place. An SQS queue
+# policy waits ~25 s (6 identical reads 5 s apart) after its queue's own ~25 s; moto never
+# checks who may send to a queue, and nothing else in the stack waits on the policy.
+DEFERRABLE_RESOURCE_TYPES = frozenset(
+    {"aws_s3_bucket_lifecycle_configuration", "aws_sqs_queue_policy"}
+)
 
 
 class ApplyRun:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -218,9 +219,12 @@ def test_container_builds_adapters_with_the_given_client_factory() -> None:
 
     def clients(service: str) -> object:
         asked.append(service)
-        return object()
+        return SimpleNamespace(service=service)
 
     container = Container(Settings(state_machine_arn=MACHINE), clients=clients)
 
     assert container.operations is container.operations
-    assert asked == ["dynamodb", "stepfunctions"]
+    assert asked == []  # each client is made when first called
+    client: Any = container.executions._client
+    assert client.service == "stepfunctions"
+    assert asked == ["stepfunctions"]
