@@ -57,9 +57,14 @@ class LazyClient:
         self._made: Any = None
 
     def __getattr__(self, name: str) -> Any:
-        if self._made is None:
-            self._made = self._make()
-        return getattr(self._made, name)
+        # Only called for names the stand-in lacks. Read through __dict__: a copy being
+        # built has no `_make` yet, and self._make would come back here for ever.
+        state = self.__dict__
+        if "_make" not in state:
+            raise AttributeError(name)
+        if state["_made"] is None:
+            state["_made"] = state["_make"]()
+        return getattr(state["_made"], name)
 
 
 class Container:

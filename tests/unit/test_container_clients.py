@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from jira_workflow.container import Container
@@ -43,4 +44,14 @@ def test_a_service_called_through_two_adapters_gets_one_client() -> None:
     answers = [table.ping(), deliveries.ping()]
 
     assert answers == ["dynamodb", "dynamodb"]
+    assert clients.made == ["dynamodb"]
+
+
+def test_a_copy_of_an_unused_client_neither_loops_nor_makes_one() -> None:
+    clients = CountingClients()
+    container = Container(Settings.from_env(ENVIRONMENT), clients=clients)
+
+    copied: Any = copy.copy(container.table._client)
+
+    assert copied.ping() == "dynamodb"
     assert clients.made == ["dynamodb"]

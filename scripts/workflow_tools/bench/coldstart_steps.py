@@ -41,11 +41,18 @@ EventFor = Callable[[int], dict[str, Any]]
 
 @dataclass(frozen=True)
 class StepCase:
-    function: str
-    module: str
+    handler: str  # the module under jira_workflow.handlers, as terraform/permissions names it
     event_for: EventFor
     # The keys of the task's output (a state machine task answers no status code).
     expected_output: list[str]
+
+    @property
+    def function(self) -> str:
+        return self.handler.replace("_", "-")
+
+    @property
+    def module(self) -> str:
+        return f"jira_workflow.handlers.{self.handler}"
 
 
 class StepStage:
@@ -154,21 +161,14 @@ def step_cases(stage: StepStage) -> list[StepCase]:
         key, name = stage.request(n, "Approved", APPROVED)
         return task(key, name, error="ExternalServiceUnavailable", cause="fulfil: timed out")
 
-    module = "jira_workflow.handlers."
     return [
-        StepCase("validate-request", module + "validate_request", validate, ["requestKey"]),
-        StepCase(
-            "enrich-request", module + "enrich_request", enrich, ["enrichmentKey", "riskScore"]
-        ),
-        StepCase(
-            "store-artifacts", module + "store_artifacts", store, ["autoApproved", "manifestKey"]
-        ),
-        StepCase("request-approval", module + "request_approval", request_approval, ["awaiting"]),
-        StepCase(
-            "fulfil-request", module + "fulfil_request", fulfil, ["fulfilmentId", "fulfilmentKey"]
-        ),
-        StepCase("report-outcome", module + "report_outcome", report, ["outcome", "state"]),
-        StepCase("record-failure", module + "record_failure", record_failure, ["error", "state"]),
+        StepCase("validate_request", validate, ["requestKey"]),
+        StepCase("enrich_request", enrich, ["enrichmentKey", "riskScore"]),
+        StepCase("store_artifacts", store, ["autoApproved", "manifestKey"]),
+        StepCase("request_approval", request_approval, ["awaiting"]),
+        StepCase("fulfil_request", fulfil, ["fulfilmentId", "fulfilmentKey"]),
+        StepCase("report_outcome", report, ["outcome", "state"]),
+        StepCase("record_failure", record_failure, ["error", "state"]),
     ]
 
 
