@@ -25,7 +25,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
-from local_cloud import moto_patches
+from local_cloud import in_process_aws, moto_patches
 from local_cloud.api_front import ApiGatewayFront
 from local_cloud.faults import FaultPlan
 from local_cloud.lambda_runner import CodeStore, InProcessLambdaRunner
@@ -83,6 +83,7 @@ class Emulator:
         self.api: ApiGatewayFront | None = None
         self._control: BaseWSGIServer | None = None
         self.endpoints: EmulatorEndpoints | None = None
+        self._port: int | None = None
 
     def start(self) -> EmulatorEndpoints:
         # One access-log line per AWS call drowns everything else; errors still show.
@@ -93,6 +94,9 @@ class Emulator:
         aws_url = f"http://{self.host}:{port}"
         # The ASL interpreter calls Lambda at localhost:$MOTO_PORT: make that this server.
         os.environ["MOTO_PORT"] = str(port)
+        # The functions and the ASL interpreter run in this process: no HTTP between them and moto.
+        in_process_aws.serve_in_process(port)
+        self._port = port
         self.api = ApiGatewayFront(ACCOUNT_ID, self.region, self.host, self._api_port)
         runner = InProcessLambdaRunner(
             base_environment=self.function_base_environment(aws_url),
@@ -128,6 +132,8 @@ class Emulator:
             self._control.shutdown()
         if self.api:
             self.api.stop()
+        if self._port is not None:
+            in_process_aws.stop_serving_in_process(self._port)
         self._moto.stop()
 
     # ---- control API -------------------------------------------------------------------

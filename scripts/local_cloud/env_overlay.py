@@ -57,6 +57,17 @@ class ThreadLocalEnviron(MutableMapping[str, str]):
         finally:
             self._local.overlay = previous
 
+    @contextmanager
+    def without_overlay(self) -> Iterator[None]:
+        """Within the block this thread sees the process environment, as a server thread
+        would (an AWS call handed to moto on a function's own thread, see in_process_aws)."""
+        previous = getattr(self._local, "overlay", None)
+        self._local.overlay = None
+        try:
+            yield
+        finally:
+            self._local.overlay = previous
+
 
 _install_lock = threading.Lock()
 
@@ -68,3 +79,14 @@ def install() -> ThreadLocalEnviron:
             # Replacing (not clearing) is the point: the real environment lives on inside.
             os.environ = ThreadLocalEnviron(os.environ)  # type: ignore[assignment]  # noqa: B003
         return os.environ  # type: ignore[return-value]
+
+
+@contextmanager
+def process_view() -> Iterator[None]:
+    """This thread sees the process environment within the block, overlay or not."""
+    environ = os.environ
+    if not isinstance(environ, ThreadLocalEnviron):
+        yield
+        return
+    with environ.without_overlay():
+        yield

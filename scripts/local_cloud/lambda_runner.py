@@ -247,13 +247,50 @@ def timed_out_payload(request_id: str, timeout_seconds: float) -> dict[str, Any]
     }
 
 
-def stop_thread(thread: threading.Thread) -> None:
-    """Raise FunctionTimedOut in `thread` at its next Python instruction (a thread blocked
-    in a socket read stops when the read returns: its timeouts still bound it)."""
-    if thread.ident is not None:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(thread.ident), ctypes.py_object(FunctionTimedOut)
-        )
+class _StopPoints:
+    """Where a timed-out function's thread may be stopped: anywhere but inside an
+    `uninterruptible` section, which the stop waits for the end of."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._inside: set[int] = set()
+        self._stop_on_exit: set[int] = set()
+
+    @contextmanager
+    def uninterruptible(self) -> Iterator[None]:
+        ident = threading.get_ident()
+        try:
+            with self._lock:
+                self._inside.add(ident)
+            yield
+        finally:
+            with self._lock:
+                self._inside.discard(ident)
+                stop = ident in self._stop_on_exit
+                self._stop_on_exit.discard(ident)
+            if stop:
+                raise FunctionTimedOut
+
+    def stop(self, thread: threading.Thread) -> None:
+        """Raise FunctionTimedOut in `thread` at its next Python instruction, or when it
+        leaves its uninterruptible section (a thread blocked in a socket read stops when
+        the read returns: its timeouts still bound it)."""
+        if thread.ident is None:
+            return
+        with self._lock:  # held so the thread cannot enter a section between check and raise
+            if thread.ident in self._inside:
+                self._stop_on_exit.add(thread.ident)
+                return
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(thread.ident), ctypes.py_object(FunctionTimedOut)
+            )
+
+
+_STOP_POINTS = _StopPoints()
+# An AWS call handed to moto on a function's thread runs to its end, as it would on AWS's
+# side of the wire when the caller's sandbox is stopped: never half a write.
+uninterruptible = _STOP_POINTS.uninterruptible
+stop_thread = _STOP_POINTS.stop
 
 
 def error_payload(error: BaseException) -> dict[str, Any]:

@@ -8,6 +8,7 @@ underneath fails a test naming the patch instead of breaking the local stack sil
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import re
@@ -104,6 +105,30 @@ def patch_moto_server_no_delay() -> None:
 
     MotoRequestHandler.disable_nagle_algorithm = True
     APPLIED.append("moto_server_no_delay")
+
+
+def patch_backend_lookup_once_per_host() -> None:
+    """moto's server finds the backend for each request's host by listing its own package
+    folder and testing every entry with `isdir` (about 170 of them), on every request and
+    under its dispatcher's lock: a fifth of the server's time in a warm flow (py-spy). The
+    answer depends on the host alone and the installed package does not change while we
+    run, so it is looked up once per host."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.get_backend_for_host
+    backends: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self: DomainDispatcherApplication, host: str | None) -> Any:
+        if host not in backends:  # a race only works out the same answer twice
+            backends[host] = original(self, host)
+        return backends[host]
+
+    _patch(
+        DomainDispatcherApplication,
+        "get_backend_for_host",
+        get_backend_for_host,
+        "backend_lookup_once_per_host",
+    )
 
 
 # ---- Step Functions --------------------------------------------------------------------
@@ -291,6 +316,19 @@ def patch_reuse_parsed_definitions() -> None:
         _get_evaluation_entrypoint,
         "reuse_parsed_definitions",
     )
+
+
+def patch_reuse_parsed_json_paths() -> None:
+    """moto's ASL interpreter parses every JSONPath (`$.request.issueKey`, a ResultPath)
+    each time a state evaluates it, and jsonpath_ng builds a new PLY parser per parse:
+    0.4 ms a path, several per state. A parsed path is only read (`find`,
+    `update_or_create` change the document, not the path), so each text is parsed once."""
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    for module in (json_path, result_path):
+        cached = functools.lru_cache(maxsize=1024)(module.parse)
+        _patch(module, "parse", cached, f"reuse_parsed_json_paths:{module.__name__}")
 
 
 def _asl_task_client(service: str, region: str, endpoint_url: str | None) -> Any:
@@ -520,7 +558,9 @@ def apply_all(runner: InProcessLambdaRunner, faults: FaultPlan) -> list[str]:
         patch_execution_status_change_events()
         patch_rules_invoke_lambda_targets()
         patch_reuse_parsed_definitions()
+        patch_reuse_parsed_json_paths()
         patch_moto_server_no_delay()
+        patch_backend_lookup_once_per_host()
         patch_bucket_policy_sees_tls()
         patch_atomic_dynamodb_writes()
         APPLIED.append("atomic_dynamodb_writes")
