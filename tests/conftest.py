@@ -12,9 +12,10 @@ from jira_workflow import container
 from jira_workflow.models.settings import Settings
 from jira_workflow.observability import metrics
 from mock_apis.handlers import mock_external_api
-from tests.support import self_contained
+from tests.support import self_contained, shared_botocore_loader
 
 self_contained.install(Path(__file__).resolve().parent.parent)
+shared_botocore_loader.install()
 
 
 @pytest.fixture(autouse=True)

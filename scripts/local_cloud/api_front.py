@@ -271,7 +271,7 @@ class ApiGatewayFront:
 
     def start(self) -> None:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="api-gateway-front", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="api-gateway-front", daemon=True
         )
         self._thread.start()
 

@@ -3,11 +3,13 @@
 The functions, the ASL interpreter's Task states and the stack all run in the emulator's
 process, yet each of their AWS calls went out over TCP to moto's server on the same
 process: werkzeug closes every connection after one answer, so each call paid a connect, a
-server thread and HTTP parsing on both sides (about half its cost). Here a botocore
-`before-send` hook hands a request addressed to an emulator straight to that emulator's
-WSGI application, on the caller's thread: the same moto code answers it (request parsing,
-recorder, patches, fault plan), only the socket is skipped. Callers in other processes
-(Terraform, the test drivers, the CLI) still speak HTTP.
+server thread and HTTP parsing on both sides (about half its cost). Here botocore's HTTP
+sender hands a request addressed to an emulator straight to that emulator's WSGI
+application, on the caller's thread: the same moto code answers it (request parsing,
+recorder, patches, fault plan), only the socket is skipped. The sender is patched rather
+than a session's `before-send` event because a session copies botocore's handlers when it
+is made, and clients of sessions made before the emulator started must be covered too.
+Callers in other processes (Terraform, the test drivers, the CLI) still speak HTTP.
 
 A Lambda timeout must not stop a function thread half-way through moto's handling of a
 call (AWS completes a call it received even when the caller's sandbox is stopped), so
@@ -24,7 +26,7 @@ from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
-from botocore.handlers import BUILTIN_HANDLERS
+from botocore.httpsession import URLLib3Session
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
@@ -68,11 +70,7 @@ class InProcessRoutes:
             return None
         return self._apps.get(parts.netloc)
 
-    def __call__(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
-        """The `before-send` hook: an answer ends botocore's send, None lets HTTP go ahead."""
-        app = self.app_for(request.url)
-        if app is None:
-            return None
+    def answer(self, app: WsgiApp, request: AWSPreparedRequest) -> AWSResponse:
         environ = wsgi_environ(request)
         # moto reads settings from the environment: it must see the process's, not the
         # calling function's (each function thread sees its own, see env_overlay).
@@ -124,13 +122,24 @@ ROUTES = InProcessRoutes()
 _install_lock = threading.Lock()
 
 
+def _install_sender() -> None:
+    over_http = URLLib3Session.send
+    if getattr(over_http, "in_process_routes", None) is ROUTES:
+        return
+
+    def send(self: URLLib3Session, request: AWSPreparedRequest) -> AWSResponse:
+        app = ROUTES.app_for(request.url)
+        return over_http(self, request) if app is None else ROUTES.answer(app, request)
+
+    send.in_process_routes = ROUTES  # type: ignore[attr-defined]
+    URLLib3Session.send = send  # type: ignore[method-assign,assignment]
+
+
 def serve_in_process(port: int) -> None:
-    """From now on, clients made in this process for 127.0.0.1:`port` (or localhost) call
-    that emulator directly. Clients made earlier keep using HTTP: botocore copies its
-    built-in handlers into each session when the session is made."""
+    """From now on every botocore client in this process calls the emulator on
+    127.0.0.1:`port` (or localhost:`port`) directly."""
     with _install_lock:
-        if ("before-send", ROUTES) not in BUILTIN_HANDLERS:
-            BUILTIN_HANDLERS.append(("before-send", ROUTES))
+        _install_sender()
     ROUTES.add(port)
 
 

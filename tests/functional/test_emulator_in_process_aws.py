@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from botocore.httpsession import URLLib3Session
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from urllib3.connectionpool import HTTPConnectionPool
 
 from local_cloud.in_process_aws import serve_in_process, stop_serving_in_process
 
@@ -32,13 +32,13 @@ def moto_port() -> Iterator[int]:
 def http_sends(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every request that went out over HTTP, by URL (it still goes out)."""
     sent: list[str] = []
-    original = URLLib3Session.send
+    original = HTTPConnectionPool.urlopen
 
-    def send(self: URLLib3Session, request: Any) -> Any:
-        sent.append(request.url)
-        return original(self, request)
+    def urlopen(self: HTTPConnectionPool, method: str, url: str, **kwargs: Any) -> Any:
+        sent.append(f"http://{self.host}:{self.port}{url}")
+        return original(self, method, url, **kwargs)
 
-    monkeypatch.setattr(URLLib3Session, "send", send)
+    monkeypatch.setattr(HTTPConnectionPool, "urlopen", urlopen)
     return sent
 
 
@@ -95,6 +95,24 @@ def test_s3_bodies_keys_and_metadata_round_trip_byte_for_byte(
     assert stored["Metadata"] == {"issue": "OPS-1"}
     assert [o["Key"] for o in s3.list_objects_v2(Bucket="artifacts")["Contents"]] == [key]
     assert http_sends == []
+
+
+def test_clients_made_before_the_emulator_started_are_served_in_process_too(
+    http_sends: list[str],
+) -> None:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    port = server.get_host_and_port()[1]
+    try:
+        early = client("sqs", "127.0.0.1", port)
+        serve_in_process(port)
+
+        early.create_queue(QueueName="dead-letters")
+
+        assert http_sends == []
+    finally:
+        stop_serving_in_process(port)
+        server.stop()
 
 
 def test_an_emulator_no_longer_served_in_process_is_called_over_http(
