@@ -164,7 +164,7 @@ locals {
 
   # API Gateway gives up on an integration after 29 s; answer (or fail) before that.
   api_function_timeout  = 25
-  step_function_timeout = 30
+  step_function_timeout = var.step_function_timeout_seconds
 
   # docs/design.md's function table: what calls it, and how long it may take.
   function_settings = merge(

@@ -411,6 +411,17 @@ variable "http_timeout_seconds" {
   }
 }
 
+variable "step_function_timeout_seconds" {
+  description = "Lambda timeout of the workflow's step functions (all but fulfil_request, 60 s, and the reconciler, 300 s). A step's outbound HTTP ends 3 s before it, so a Jira or API outage fails the attempt for the state machine to retry rather than getting the function killed."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.step_function_timeout_seconds >= var.http_timeout_seconds + 5 && var.step_function_timeout_seconds <= 900 && floor(var.step_function_timeout_seconds) == var.step_function_timeout_seconds
+    error_message = "step_function_timeout_seconds must be a whole number of seconds, at least http_timeout_seconds + 5 (one call and the 3 s margin) and at most 900 (Lambda's limit)."
+  }
+}
+
 ################################################################################
 # External API and its mock
 ################################################################################

@@ -31,6 +31,15 @@ run "approval_must_end_before_the_execution_times_out" {
   expect_failures = [var.approval_timeout_seconds]
 }
 
+run "a_step_must_outlast_its_http_timeout" {
+  command = plan
+  variables {
+    http_timeout_seconds          = 10
+    step_function_timeout_seconds = 12
+  }
+  expect_failures = [var.step_function_timeout_seconds]
+}
+
 run "status_ids_must_be_jira_ids" {
   command = plan
   variables {

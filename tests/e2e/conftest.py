@@ -15,16 +15,29 @@ from local_cloud.driver import LocalStackSession, default_state_dir
 from tests.e2e.e2e_support import (
     APPROVAL_TIMEOUT_SECONDS,
     AUTO_APPROVE_MAX_RISK,
+    HTTP_TIMEOUT_SECONDS,
+    STEP_FUNCTION_TIMEOUT_SECONDS,
     LateRequest,
     create_request,
 )
 from workflow_tools import build_lambda
+
+# Run after the others, in this order: the Jira-down test first waits for the late
+# request's approval timeout (60 s after the session starts), which the other tests' time
+# then covers; the log check reads every log line the run produced, so it goes last.
+RUN_LAST = ("test_jira_down_on_the_stack.py", "test_zz_logs_hold_no_secrets.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).parent == Path(__file__).parent:
             item.add_marker(pytest.mark.e2e)
+    # sort is stable: every other test keeps its file order
+    items.sort(key=lambda item: _run_last_rank(Path(str(item.fspath)).name))
+
+
+def _run_last_rank(file_name: str) -> int:
+    return RUN_LAST.index(file_name) + 1 if file_name in RUN_LAST else 0
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +48,11 @@ def stack() -> Iterator[LocalStackSession]:
     build_lambda.build_for_emulator()
     session = LocalStackSession(
         state_dir,
-        terraform_variables={"auto_approve_max_risk": AUTO_APPROVE_MAX_RISK},
+        terraform_variables={
+            "auto_approve_max_risk": AUTO_APPROVE_MAX_RISK,
+            "http_timeout_seconds": HTTP_TIMEOUT_SECONDS,
+            "step_function_timeout_seconds": STEP_FUNCTION_TIMEOUT_SECONDS,
+        },
         approval_timeout_seconds=APPROVAL_TIMEOUT_SECONDS,
         terraform_dir=Path(terraform_dir) if terraform_dir else None,
     )

@@ -10,6 +10,11 @@ from local_cloud.driver import LocalStackSession
 # out while the other tests run (see the `late_request` fixture).
 APPROVAL_TIMEOUT_SECONDS = 60
 AUTO_APPROVE_MAX_RISK = 20
+# Outbound HTTP and step-function timeouts, shorter than the module's defaults (10 s, 30 s):
+# the Jira-down test waits out five attempts of a step, each ended by its HTTP budget.
+# Same relation as production: a step's calls end 3 s before the function would be killed.
+HTTP_TIMEOUT_SECONDS = 4
+STEP_FUNCTION_TIMEOUT_SECONDS = 10
 LOW_RISK = "risk-10"
 HIGH_RISK = "risk-80"
 

@@ -14,17 +14,24 @@ from typing import Any
 import pytest
 
 from local_cloud.driver import LocalStackSession
-from tests.e2e.e2e_support import APPROVAL_TIMEOUT_SECONDS, HIGH_RISK, LateRequest, create_request
+from tests.e2e.e2e_support import (
+    APPROVAL_TIMEOUT_SECONDS,
+    HIGH_RISK,
+    HTTP_TIMEOUT_SECONDS,
+    STEP_FUNCTION_TIMEOUT_SECONDS,
+    LateRequest,
+    create_request,
+)
 from workflow_tools.ops import approvals
 from workflow_tools.ops.common import run
 
 pytestmark = pytest.mark.e2e
 
-# Longer than the functions' HTTP timeout (10 s): every call ends in the client's read timeout.
-UNANSWERED_AFTER_SECONDS = 15
-# RequestApproval's JiraUnavailable retrier: 1 + 4 attempts of about 27 s (30 s function
-# timeout less the 3 s margin), and up to 2 + 4 + 8 + 16 s between them.
-RETRIES_END_WITHIN_SECONDS = 5 * 30 + 30 + 30
+# Longer than the functions' HTTP timeout: every call ends in the client's read timeout.
+UNANSWERED_AFTER_SECONDS = HTTP_TIMEOUT_SECONDS + 2
+# RequestApproval's JiraUnavailable retrier: 1 + 4 attempts, each ended 3 s before its
+# function's timeout, and up to 2 + 4 + 8 + 16 s between them.
+RETRIES_END_WITHIN_SECONDS = 5 * STEP_FUNCTION_TIMEOUT_SECONDS + 30 + 30
 # Errors that would mean a function outlived its timeout.
 KILLED = {"Sandbox.Timedout", "Lambda.ClientExecutionTimeoutException", "States.Timeout"}
 

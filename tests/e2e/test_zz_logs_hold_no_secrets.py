@@ -1,4 +1,4 @@
-"""Runs last (file order): every log line the e2e run produced, from the stack process,
+"""Runs last (conftest.RUN_LAST): every log line the e2e run produced, from the stack process,
 the functions' output and their CloudWatch log groups, holds no task token, secret or
 webhook signature."""
 

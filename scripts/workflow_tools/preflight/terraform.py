@@ -13,6 +13,7 @@ module's deployment guard (which protects `apply`), and a plan applies nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import tempfile
@@ -133,6 +134,32 @@ def _exclusive(lock_file: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _init_unless_done(workspace: Any, environment: str, progress: Progress) -> None:
+    """init and select the workspace, unless done for this endpoint and these sources: a
+    test session plans prod a dozen times in one emulator, and init costs 3 s each time."""
+    stamp = workspace.work_dir / "initialised-for"
+    wanted = _init_fingerprint(workspace, environment)
+    if workspace.data_dir.is_dir() and stamp.is_file() and stamp.read_text() == wanted:
+        return
+    progress(f"terraform init against the emulator at {workspace.aws_endpoint}")
+    stamp.unlink(missing_ok=True)
+    workspace.init()
+    workspace.run("workspace", "select", "-or-create", environment)
+    stamp.write_text(wanted)
+
+
+def _init_fingerprint(workspace: Any, environment: str) -> str:
+    """What init's result depends on: the endpoint, the workspace and the module's sources
+    (a new module block or provider needs init again)."""
+    digest = hashlib.sha256(f"{workspace.aws_endpoint}\n{environment}\n".encode())
+    module_dir = Path(workspace.module_dir)
+    for path in sorted([*module_dir.rglob("*.tf"), *module_dir.glob(".terraform.lock.hcl")]):
+        if ".terraform" not in path.relative_to(module_dir).parts[:-1]:
+            digest.update(f"{path.relative_to(module_dir)}\n".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _init_and_plan(
     workspace: Any,
     environment: str,
@@ -142,11 +169,8 @@ def _init_and_plan(
 ) -> dict[str, Any]:
     from local_cloud.terraform_local import TerraformError as LocalTerraformError
 
-    endpoint = workspace.aws_endpoint
     try:
-        progress(f"terraform init against the emulator at {endpoint}")
-        workspace.init()
-        workspace.run("workspace", "select", "-or-create", environment)
+        _init_unless_done(workspace, environment, progress)
         with tempfile.TemporaryDirectory(prefix="preflight-") as tmp:
             plan_file = Path(tmp) / "preflight.tfplan"
             progress(f"terraform plan for workspace {environment}")
