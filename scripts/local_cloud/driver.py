@@ -153,6 +153,19 @@ class LocalStackSession:
             f"no comment with {fragment!r} on {issue_key}: {self.jira.comments(issue_key)}"
         )
 
+    def wait_for_jira_status(self, issue_key: str, status: str, timeout: float = 30.0) -> str:
+        """Poll the fake Jira until the issue is in `status` (a step may comment before it
+        transitions, so a comment having arrived says nothing about the status yet)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.jira.status(issue_key) == status:
+                return status
+            time.sleep(0.2)
+        raise TimeoutError(
+            f"{issue_key} not in Jira status {status!r} after {timeout:.0f}s: "
+            f"{self.jira.status(issue_key)!r}"
+        )
+
     def executions_for(self, issue_key: str) -> list[dict[str, Any]]:
         sfn = self.client("stepfunctions")
         found: list[dict[str, Any]] = []

@@ -27,5 +27,6 @@ def test_stopping_an_execution_closes_its_request_and_tells_jira_once(
     assert "stopped by on-call (INC-7)" in comment
     assert "arn:" not in comment
     assert stack.wait_for_execution(waiting["executionArn"])["status"] == "ABORTED"
+    # The finaliser comments, then transitions: the status may lag the comment.
+    assert stack.wait_for_jira_status(key, "Failed") == "Failed"
     assert sum("could not be completed" in c for c in stack.jira.comments(key)) == 1
-    assert stack.jira.status(key) == "Failed"
