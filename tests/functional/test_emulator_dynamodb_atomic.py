@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
@@ -10,6 +11,18 @@ from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 
 from local_cloud.dynamodb_atomic import WRITE_METHODS, patch_atomic_dynamodb_writes
+
+
+def race_table() -> Any:
+    """A client, and the table the racers share (inside mock_aws)."""
+    client: Any = boto3.client("dynamodb", region_name="eu-west-1")
+    client.create_table(
+        TableName="race",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
+    return client
 
 
 def test_patch_wraps_every_write_method_moto_has() -> None:
@@ -23,13 +36,7 @@ def test_patch_wraps_every_write_method_moto_has() -> None:
 def test_racing_conditional_puts_have_exactly_one_winner() -> None:
     patch_atomic_dynamodb_writes()
     with mock_aws():
-        client = boto3.client("dynamodb", region_name="eu-west-1")
-        client.create_table(
-            TableName="race",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        )
+        client = race_table()
         winners: list[int] = []
         barrier = threading.Barrier(16)
 
@@ -62,13 +69,7 @@ def test_reads_and_updates_racing_on_one_item_all_answer() -> None:
     the whole call under the lock, some calls fail with "dictionary changed size"."""
     patch_atomic_dynamodb_writes()
     with mock_aws():
-        client = boto3.client("dynamodb", region_name="eu-west-1")
-        client.create_table(
-            TableName="race",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        )
+        client = race_table()
         client.put_item(TableName="race", Item={"pk": {"S": "OPS-1"}})
         failures: list[BaseException] = []
         barrier = threading.Barrier(8)
