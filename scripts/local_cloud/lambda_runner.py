@@ -253,21 +253,26 @@ class _StopPoints:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._inside: set[int] = set()
+        self._depth: dict[int, int] = {}  # thread -> sections it is inside (they may nest)
         self._stop_on_exit: set[int] = set()
 
     @contextmanager
     def uninterruptible(self) -> Iterator[None]:
         ident = threading.get_ident()
+        entered = False
         try:
             with self._lock:
-                self._inside.add(ident)
+                self._depth[ident] = self._depth.get(ident, 0) + 1
+                entered = True
             yield
         finally:
             with self._lock:
-                self._inside.discard(ident)
-                stop = ident in self._stop_on_exit
-                self._stop_on_exit.discard(ident)
+                if entered:
+                    self._depth[ident] -= 1
+                stop = not self._depth.get(ident) and ident in self._stop_on_exit
+                if not self._depth.get(ident):
+                    self._depth.pop(ident, None)
+                    self._stop_on_exit.discard(ident)
             if stop:
                 raise FunctionTimedOut
 
@@ -278,7 +283,7 @@ class _StopPoints:
         if thread.ident is None:
             return
         with self._lock:  # held so the thread cannot enter a section between check and raise
-            if thread.ident in self._inside:
+            if self._depth.get(thread.ident):
                 self._stop_on_exit.add(thread.ident)
                 return
             ctypes.pythonapi.PyThreadState_SetAsyncExc(

@@ -58,3 +58,31 @@ def test_a_stop_outside_any_call_lands_at_once() -> None:
 
     assert steps == ["stopped"]
     assert not thread.is_alive()
+
+
+def test_a_stop_during_nested_calls_waits_for_the_outermost_to_end() -> None:
+    steps: list[str] = []
+    inner_done = threading.Event()
+    stopped_meanwhile = threading.Event()
+
+    def worker() -> None:
+        try:
+            with uninterruptible():
+                with uninterruptible():
+                    steps.append("inner call")
+                inner_done.set()
+                stopped_meanwhile.wait(5)
+                steps.append("outer call finished")
+            steps.append("went on after the call")
+        except FunctionTimedOut:
+            steps.append("stopped")
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    inner_done.wait(5)
+
+    stop_thread(thread)
+    stopped_meanwhile.set()
+    thread.join(5)
+
+    assert steps == ["inner call", "outer call finished", "stopped"]
