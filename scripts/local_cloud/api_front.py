@@ -24,7 +24,7 @@ from moto.awslambda.models import lambda_backends
 from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
-from local_cloud.wsgi_server import make_threaded_server
+from local_cloud.wsgi_server import make_threaded_server, serve_in_background
 
 FUNCTION_ARN_IN_URI = re.compile(
     r"functions/(arn:[^/]+:lambda:[^/]+:\d+:function:[^/]+)/invocations"
@@ -270,10 +270,7 @@ class ApiGatewayFront:
         return f"http://{self._server.host}:{self._server.server_port}"
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="api-gateway-front", daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_background(self._server, "api-gateway-front")
 
     def stop(self) -> None:
         self._server.shutdown()

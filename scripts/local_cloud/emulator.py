@@ -29,7 +29,7 @@ from local_cloud import in_process_aws, moto_patches
 from local_cloud.api_front import ApiGatewayFront
 from local_cloud.faults import FaultPlan
 from local_cloud.lambda_runner import CodeStore, InProcessLambdaRunner
-from local_cloud.wsgi_server import make_threaded_server
+from local_cloud.wsgi_server import make_threaded_server, serve_in_background
 
 ControlRoute = Callable[[Request, list[str]], tuple[int, Any]]
 ACCOUNT_ID = "123456789012"  # moto's default account: what STS answers to fake credentials
@@ -107,7 +107,7 @@ class Emulator:
         moto_patches.apply_all(runner, self.faults)
         self.api.start()
         self._control = make_threaded_server(self.host, self._control_port, self._control_app)
-        threading.Thread(target=self._control.serve_forever, name="control", daemon=True).start()
+        serve_in_background(self._control, "control")
         self.endpoints = EmulatorEndpoints(
             aws=aws_url,
             api=self.api.url,

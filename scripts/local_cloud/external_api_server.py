@@ -5,13 +5,11 @@ status mapping against it, and the cold-start bench's step functions call it."""
 from __future__ import annotations
 
 import json
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from local_cloud.wsgi_server import serve_in_background
 from mock_apis.services.mock_external_api import Fault, MockAnswer, MockExternalApi
-
-SHUTDOWN_POLL_SECONDS = 0.05
 
 
 class ExternalApiServer:
@@ -20,11 +18,6 @@ class ExternalApiServer:
         self.requests: list[dict[str, Any]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
-        # serve_forever notices shutdown() only at its next poll: 0.5 s by default, paid by
-        # every test that stops a server (a third of the functional tier's teardown time).
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(SHUTDOWN_POLL_SECONDS,), daemon=True
-        )
 
     @property
     def url(self) -> str:
@@ -32,7 +25,7 @@ class ExternalApiServer:
         return f"http://{host!s}:{port}"
 
     def start(self) -> ExternalApiServer:
-        self._thread.start()
+        serve_in_background(self._server, "external-api")
         return self
 
     def stop(self) -> None:

@@ -269,8 +269,9 @@ class _StopPoints:
             with self._lock:
                 if entered:
                     self._depth[ident] -= 1
-                stop = not self._depth.get(ident) and ident in self._stop_on_exit
-                if not self._depth.get(ident):
+                outermost_ended = not self._depth.get(ident)
+                stop = outermost_ended and ident in self._stop_on_exit
+                if outermost_ended:
                     self._depth.pop(ident, None)
                     self._stop_on_exit.discard(ident)
             if stop:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from local_cloud.fake_jira.api import Answer, NoAnswer, RestApi
 from local_cloud.fake_jira.rest import errors
+from local_cloud.wsgi_server import serve_in_background
 
 # (method, path, status) of every call, for tests that count calls; status 0: unanswered.
 CallLog = list[tuple[str, str, int]]
@@ -81,10 +81,7 @@ class JiraHttpServer:
         handler = type("BoundJiraRequestHandler", (JiraRequestHandler,), bound)
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-jira", daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_background(self._server, "fake-jira")
 
     @property
     def url(self) -> str:
