@@ -9,6 +9,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 ENV    ?= local
 
+# Terraform and its AWS provider are Go programs; at Go's default GOGC=100 they spend about
+# a quarter of their CPU collecting garbage. 400 cut the terraform tiers' CPU by 27 % for
+# about 25 % more peak memory per process (560 -> 730 MB); 800 saved nothing more.
+# An explicit GOGC in the environment wins.
+export GOGC ?= 400
+
 # The venv is rebuilt whenever a pinned requirements file changes.
 DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements/runtime.txt requirements/dev.txt pyproject.toml | sha256sum | cut -c1-12)
 
@@ -58,9 +64,11 @@ include $(wildcard mk/*.mk)
 # lint runs first and alone: a format slip fails in seconds, and its terraform validate shares
 # a data dir with test-terraform. Then the other tiers run side by side, TEST_JOBS at a time:
 # most of e2e's and load's time is waiting on their own emulators (provider waits, approval
-# timeouts), which the CPU-bound tiers fill. Each tier's output is printed whole when it
+# timeouts), which the CPU-bound tiers fill. 8 runs every tier and the terraform tier's
+# three parts at once; with 4 those parts queued for a free slot and the terraform tier ran
+# on alone for a minute after the others. Each tier's output is printed whole when it
 # ends (--output-sync); TEST_JOBS=1 runs them one after another as before.
-TEST_JOBS ?= 4
+TEST_JOBS ?= 8
 test: ## Run every test tier (what CI runs): lint, then the others TEST_JOBS at a time
 	@$(MAKE) --no-print-directory lint
 	@echo "==> $(filter-out lint,$(TEST_TIERS)): $(TEST_JOBS) at a time; each prints when it ends (TEST_JOBS=1 streams)"

@@ -9,6 +9,7 @@ TF_LOCAL       := .local/terraform
 TF_CLI_RC      := $(TF_LOCAL)/cli.tfrc
 # Each use gets its own data dir, so tests never disturb a developer's dev/prod init.
 TF_TEST_DATA   := $(abspath $(TF_LOCAL)/data-test)
+TF_BOOT_TEST_DATA := $(abspath $(TF_LOCAL)/data-bootstrap-test)
 TF_BOOT_DATA   := $(abspath $(TF_LOCAL)/data-bootstrap-$(ENV))
 TF_ENV_DATA    := $(abspath $(TF_LOCAL)/data-$(ENV))
 TF             := TF_CLI_CONFIG_FILE=$(abspath $(TF_CLI_RC)) TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 terraform
@@ -29,7 +30,7 @@ LOCAL_AWS_ENDPOINT ?=
 
 TEST_TIERS += test-terraform
 
-.PHONY: tf-clean test-terraform tf-static tf-cli-config tf-fmt tf-validate tf-test tf-checkov tf-build-test \
+.PHONY: tf-clean test-terraform tf-static tf-cli-config tf-fmt tf-validate tf-test tf-test-root tf-checkov tf-build-test \
         tf-env-check tf-init plan apply apply-plan tf-plan-file-check tf-bootstrap
 
 $(TF_CLI_RC): scripts/local_cloud/terraform_cli_config.py | $(DEPS_STAMP)
@@ -52,12 +53,24 @@ tf-validate: $(TF_CLI_RC) ## terraform validate: root module (with modules) and 
 	@TF_DATA_DIR=$(TF_TEST_DATA) $(TF) -chdir=$(TF_ROOT) init -backend=false -input=false -no-color >/dev/null
 	@TF_DATA_DIR=$(TF_TEST_DATA) $(TF) -chdir=$(TF_ROOT) validate -no-color
 	@echo "==> terraform init (no backend) + validate: $(TF_BOOTSTRAP)"
-	@TF_DATA_DIR=$(abspath $(TF_LOCAL)/data-bootstrap-test) $(TF) -chdir=$(TF_BOOTSTRAP) init -backend=false -input=false -no-color >/dev/null
-	@TF_DATA_DIR=$(abspath $(TF_LOCAL)/data-bootstrap-test) $(TF) -chdir=$(TF_BOOTSTRAP) validate -no-color
+	@TF_DATA_DIR=$(TF_BOOT_TEST_DATA) $(TF) -chdir=$(TF_BOOTSTRAP) init -backend=false -input=false -no-color >/dev/null
+	@TF_DATA_DIR=$(TF_BOOT_TEST_DATA) $(TF) -chdir=$(TF_BOOTSTRAP) validate -no-color
+
+# $(call TF_SHARED,<data dir>,<module>) <command>: the terraform commands <command> runs, one
+# after another, all use one AWS provider process instead of starting their own (about 150
+# starts in tf-test; local_cloud/terraform_shared_provider.py says why and when it is safe).
+TF_SHARED = $(PY) -m local_cloud.terraform_shared_provider --data-dir $(1) --module $(2) \
+  --log $(TF_LOCAL)/shared-provider-$(notdir $(2)).log --
 
 tf-test: tf-validate ## terraform test (mock AWS): guards, IAM, network and storage once, every environment's tfvars, bootstrap's OIDC roles
 	@echo "==> terraform test: bootstrap (GitHub OIDC deploy and plan roles)"
-	@TF_DATA_DIR=$(abspath $(TF_LOCAL)/data-bootstrap-test) $(TF) -chdir=$(TF_BOOTSTRAP) test -no-color
+	@$(call TF_SHARED,$(TF_BOOT_TEST_DATA),$(TF_BOOTSTRAP)) \
+	  env TF_DATA_DIR=$(TF_BOOT_TEST_DATA) $(TF) -chdir=$(TF_BOOTSTRAP) test -no-color
+	@$(call TF_SHARED,$(TF_TEST_DATA),$(TF_ROOT)) $(MAKE) --no-print-directory tf-test-root
+
+# The root module's test files, then each environment's tfvars (tf-test runs this with one
+# shared provider; on its own it starts providers as terraform always does).
+tf-test-root:
 	@echo "==> terraform test: guards, least privilege, network, autoscaled capacity"
 	@TF_DATA_DIR=$(TF_TEST_DATA) $(TF) -chdir=$(TF_ROOT) test -no-color \
 	  -filter=tests/guards.tftest.hcl -filter=tests/iam.tftest.hcl -filter=tests/network.tftest.hcl -filter=tests/storage.tftest.hcl

@@ -17,7 +17,7 @@ import hashlib
 import json
 import socket
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -98,27 +98,80 @@ def plan_in_emulator(
     module_dir: Path = REPO_ROOT / "terraform",
 ) -> dict[str, Any]:
     """Plan `module_dir` (the root module, or a copy of it with overrides) for a workspace."""
+    workspace = _plan_workspace(environment, endpoint, region, module_dir, _work_dir(environment))
+    with _exclusive(workspace.work_dir / ".lock"):
+        _init_unless_done(workspace, environment, progress)
+        return _plan(workspace, environment, var_files, extra_args, progress)
+
+
+class PlanBatch:
+    """Plans of one workspace in one emulator, one after another: init once, and one AWS
+    provider process for all of them (local_cloud.terraform_shared_provider), so a dozen
+    plans pay the provider's start-up once instead of four times each."""
+
+    def __init__(self, workspace: Any, environment: str, progress: Progress) -> None:
+        self._workspace = workspace
+        self._environment = environment
+        self._progress = progress
+
+    def plan(self, var_files: Sequence[Path], extra_args: Sequence[str]) -> dict[str, Any]:
+        with _exclusive(self._workspace.work_dir / ".lock"):
+            return _plan(self._workspace, self._environment, var_files, extra_args, self._progress)
+
+
+@contextmanager
+def plan_batch(
+    environment: str,
+    endpoint: str,
+    region: str,
+    progress: Progress,
+    work_dir: Path,
+    module_dir: Path = REPO_ROOT / "terraform",
+) -> Iterator[PlanBatch]:
+    """A `PlanBatch` in its own `work_dir`: a `make preflight` running meanwhile in the
+    default one re-initialises that, which a shared provider must never see."""
+    from local_cloud.terraform_shared_provider import provider_binary, shared_provider
+
+    workspace = _plan_workspace(environment, endpoint, region, module_dir, work_dir)
+    with _exclusive(workspace.work_dir / ".lock"):
+        _init_unless_done(workspace, environment, progress)
+    binary = provider_binary(workspace.data_dir, module_dir)
+    log_file = workspace.work_dir / "shared-provider.log"
+    with shared_provider(binary, workspace.environment(), log_file) as reattach_env:
+        workspace.extra_env = reattach_env
+        yield PlanBatch(workspace, environment, progress)
+
+
+def _work_dir(environment: str) -> Path:
+    return REPO_ROOT / ".local" / "preflight" / environment
+
+
+def _plan_workspace(
+    environment: str, endpoint: str, region: str, module_dir: Path, work_dir: Path
+) -> Any:
+    """The workspace plans run in, with the emulator's state bucket in place."""
     from local_cloud.terraform_local import STATE_BUCKET, LocalWorkspace
 
     class PlanOnlyWorkspace(LocalWorkspace):
+        extra_env: Mapping[str, str] = {}
+
         def environment(self) -> dict[str, str]:
             env = super().environment()
             if environment != "local":
                 env["AWS_ENDPOINT_URL"] = self.aws_endpoint
-            return env
+            return {**env, **self.extra_env}
 
     variables = {"aws_endpoint_url": endpoint} if environment == "local" else {}
     workspace = PlanOnlyWorkspace(
         aws_endpoint=endpoint,
         region=region,
-        work_dir=REPO_ROOT / ".local" / "preflight" / environment,
+        work_dir=work_dir,
         variables=variables,
         module_dir=module_dir,
     )
     _ensure_state_bucket(endpoint, region, STATE_BUCKET)
     workspace.work_dir.mkdir(parents=True, exist_ok=True)
-    with _exclusive(workspace.work_dir / ".lock"):
-        return _init_and_plan(workspace, environment, var_files, extra_args, progress)
+    return workspace
 
 
 @contextmanager
@@ -143,8 +196,9 @@ def _init_unless_done(workspace: Any, environment: str, progress: Progress) -> N
         return
     progress(f"terraform init against the emulator at {workspace.aws_endpoint}")
     stamp.unlink(missing_ok=True)
-    workspace.init()
-    workspace.run("workspace", "select", "-or-create", environment)
+    with _as_preflight_error():
+        workspace.init()
+        workspace.run("workspace", "select", "-or-create", environment)
     stamp.write_text(wanted)
 
 
@@ -160,32 +214,36 @@ def _init_fingerprint(workspace: Any, environment: str) -> str:
     return digest.hexdigest()
 
 
-def _init_and_plan(
+def _plan(
     workspace: Any,
     environment: str,
     var_files: Sequence[Path],
     extra_args: Sequence[str],
     progress: Progress,
 ) -> dict[str, Any]:
+    with _as_preflight_error(), tempfile.TemporaryDirectory(prefix="preflight-") as tmp:
+        plan_file = Path(tmp) / "preflight.tfplan"
+        progress(f"terraform plan for workspace {environment}")
+        workspace.run(
+            "plan",
+            "-input=false",
+            "-lock=false",
+            "-no-color",
+            f"-out={plan_file}",
+            *[f"-var-file={f.resolve()}" for f in var_files],
+            *workspace.var_args(),
+            *extra_args,
+        )
+        shown = workspace.run("show", "-json", str(plan_file), capture=True)
+    document: dict[str, Any] = json.loads(shown)
+    return document
+
+
+@contextmanager
+def _as_preflight_error() -> Iterator[None]:
     from local_cloud.terraform_local import TerraformError as LocalTerraformError
 
     try:
-        _init_unless_done(workspace, environment, progress)
-        with tempfile.TemporaryDirectory(prefix="preflight-") as tmp:
-            plan_file = Path(tmp) / "preflight.tfplan"
-            progress(f"terraform plan for workspace {environment}")
-            workspace.run(
-                "plan",
-                "-input=false",
-                "-lock=false",
-                "-no-color",
-                f"-out={plan_file}",
-                *[f"-var-file={f.resolve()}" for f in var_files],
-                *workspace.var_args(),
-                *extra_args,
-            )
-            shown = workspace.run("show", "-json", str(plan_file), capture=True)
+        yield
     except LocalTerraformError as exc:
         raise TerraformError(str(exc)) from exc
-    document: dict[str, Any] = json.loads(shown)
-    return document
