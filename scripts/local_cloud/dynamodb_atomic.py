@@ -53,14 +53,15 @@ def patch_atomic_dynamodb_writes() -> None:
     """Idempotent: wrapping twice would still be correct, but is skipped."""
     if getattr(DynamoDBBackend, _PATCHED_FLAG, False):
         return
+    # Inside the lock below: the partitions are read from the tables the transaction sees.
+    DynamoDBBackend.transact_write_items = _noting_touched_partitions(  # type: ignore[method-assign]
+        DynamoDBBackend.transact_write_items
+    )
     for name in WRITE_METHODS:
         original = getattr(DynamoDBBackend, name, None)
         if original is not None:
             setattr(DynamoDBBackend, name, _serialised(original))
     DynamoHandler.call_action = _serialised(DynamoHandler.call_action)  # type: ignore[method-assign]
-    DynamoDBBackend.transact_write_items = _noting_touched_partitions(  # type: ignore[method-assign]
-        DynamoDBBackend.transact_write_items
-    )
     Table.__deepcopy__ = _copy_for_rollback  # type: ignore[attr-defined]
     setattr(DynamoDBBackend, _PATCHED_FLAG, True)
 

@@ -56,7 +56,7 @@ def provider_binary(data_dir: Path, module_dir: Path) -> Path:
         raise SharedProviderError(f"{lock_file} does not pin {REGISTRY_HOST}/{PROVIDER}")
     version = match.group("v")
     build_dir = data_dir / "providers" / REGISTRY_HOST / PROVIDER / version / host_platform()
-    builds = sorted(build_dir.glob("terraform-provider-aws_*"))
+    builds = sorted(build_dir.glob(f"terraform-provider-{PROVIDER.rsplit('/', 1)[1]}_*"))
     if len(builds) != 1:
         raise SharedProviderError(
             f"no single provider build in {build_dir}: run terraform init with this data dir"

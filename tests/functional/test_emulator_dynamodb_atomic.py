@@ -14,6 +14,7 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
 
 from local_cloud.dynamodb_atomic import WRITE_METHODS, patch_atomic_dynamodb_writes
+from tests.functional.conftest import _create_table
 
 
 def race_table() -> Any:
@@ -109,20 +110,9 @@ def test_reads_and_updates_racing_on_one_item_all_answer() -> None:
 
 
 def ledger_table() -> Any:
-    """A table with a sort key, five partitions A-E holding {"n": 1} each (inside mock_aws)."""
+    """The requests table's schema (pk, sk), five partitions A-E holding {"n": 1} each."""
     client: Any = boto3.client("dynamodb", region_name="eu-west-1")
-    client.create_table(
-        TableName="ledger",
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-    )
+    _create_table(client, "ledger")
     for pk in "ABCDE":
         client.put_item(TableName="ledger", Item={**key(pk), "n": {"N": "1"}})
     return client

@@ -2,7 +2,7 @@
 
 Every file in tests/fixtures/weakened_prod/ is layered on environments/prod.tfvars and planned
 in a throwaway emulator as `make preflight ENV=prod WEAKENED=<stem>` does (one plan per file,
-about 12 s of CPU each, so this lives in the terraform tier). The plans run one after another
+about 10 s of CPU each, so this lives in the terraform tier). The plans run one after another
 in one `PlanBatch`: one init, one AWS provider process. Each file's first line names the
 expectation: `# fails: <rule>`, `# refused: var.<name>` (terraform's own validation) or
 `# waived: <rule>`.

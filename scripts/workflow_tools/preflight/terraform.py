@@ -98,7 +98,8 @@ def plan_in_emulator(
     module_dir: Path = REPO_ROOT / "terraform",
 ) -> dict[str, Any]:
     """Plan `module_dir` (the root module, or a copy of it with overrides) for a workspace."""
-    workspace = _plan_workspace(environment, endpoint, region, module_dir, _work_dir(environment))
+    work_dir = REPO_ROOT / ".local" / "preflight" / environment
+    workspace = _plan_workspace(environment, endpoint, region, module_dir, work_dir)
     with _exclusive(workspace.work_dir / ".lock"):
         _init_unless_done(workspace, environment, progress)
         return _plan(workspace, environment, var_files, extra_args, progress)
@@ -140,10 +141,6 @@ def plan_batch(
     with shared_provider(binary, workspace.environment(), log_file) as reattach_env:
         workspace.extra_env = reattach_env
         yield PlanBatch(workspace, environment, progress)
-
-
-def _work_dir(environment: str) -> Path:
-    return REPO_ROOT / ".local" / "preflight" / environment
 
 
 def _plan_workspace(
